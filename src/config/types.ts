@@ -83,10 +83,19 @@ export interface ModuleDef<S = any, D = any> {
   readonly id: string;
   /** httpd source file name: 'mod_proxy.c'. */
   readonly source: string;
+  /**
+   * false for modules tsproxyd only knows so that a stock httpd.conf loads: their directives exist only after
+   * `LoadModule`, as in httpd. Default true: built in, like httpd's compiled-in modules (`httpd -l`).
+   */
+  readonly builtin?: boolean;
+  /** Set when tsproxyd accepts the module's directives but they change nothing (one notice per config says so). */
+  readonly ignoredBecause?: string;
   readonly createServer: () => S;
   readonly createDir: () => D;
   readonly directives: readonly DirectiveDef<S, D>[];
   readonly sections?: readonly SectionDef[];
+  /** Lines for `tsproxyd -S`: what this module compiled for one server (routes, rules…). */
+  readonly describe?: (server: ServerScope, model: ConfigModel) => readonly string[];
   /** Checks that need the whole model (after every directive ran), e.g. shadowed ProxyPass warnings. */
   readonly finish?: (model: ConfigModel, report: (d: Diagnostic) => void) => void;
 }
@@ -99,6 +108,10 @@ export interface SectionDef {
   /** 'vhost' opens a ServerScope, 'dir' a per-directory scope. */
   readonly opens: 'vhost' | 'dir';
   readonly help: string;
+  /** Sections this one refuses to stand in, as DirectiveDef.notIn. */
+  readonly notIn?: readonly SectionClass[];
+  /** <Else>: the opening tag takes no words. */
+  readonly noArgs?: boolean;
   /** Validates the words of the opening tag (regexes, addresses); undefined when they are fine. */
   check?(args: readonly string[], at: Site): ApplyResult;
   readonly tsproxydOnly?: string;

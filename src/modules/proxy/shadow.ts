@@ -1,0 +1,72 @@
+// --check warnings for ProxyPass rules that can never be reached: an earlier prefix rule (first match wins)
+// already takes every path this one would, or the path cannot occur in a request.
+//
+// An earlier prefix P shadows a later prefix R exactly when P matches R itself as a path (prefixMatch): then it
+// matches every extension of R too. Such a P is one of R's own prefixes that ends before a '/', at a '/', or at
+// R's end, so each rule only looks up those few candidates in a map (linear in the number of rules, which
+// matters for configs with tens of thousands of ProxyPass lines).
+import type { Diagnostic } from '../../../grammar/ast.js';
+import type { ConfigModel, ServerScope } from '../../config/types.js';
+import type { ProxyRoute, ProxyServerConf } from './types.js';
+
+/** Runs of '/' are equal for matching; compare paths with them collapsed. */
+function collapse(path: string): string {
+  return path.includes('//') ? path.replace(/\/{2,}/g, '/') : path;
+}
+
+/** R's prefixes that could match R as a path: before and after each '/', and R itself. */
+function candidates(path: string): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < path.length; i++) {
+    if (path.charCodeAt(i) === 47) {
+      if (i > 0) out.push(path.slice(0, i));
+      out.push(path.slice(0, i + 1));
+    }
+  }
+  out.push(path);
+  return out;
+}
+
+/** With ProxyWebsocketFallbackToProxyHttp Off, httpd skips a ws:// rule for requests without Upgrade. */
+function legacySkips(scope: ServerScope, main: ServerScope, r: ProxyRoute): boolean {
+  if (r.target?.scheme !== 'ws' && r.target?.scheme !== 'wss') return false;
+  const own = scope.confs.get('proxy_wstunnel') as { fallbackToProxyHttp?: boolean } | undefined;
+  const base = main.confs.get('proxy_wstunnel') as { fallbackToProxyHttp?: boolean } | undefined;
+  return (own?.fallbackToProxyHttp ?? base?.fallbackToProxyHttp ?? true) === false;
+}
+
+function checkScope(scope: ServerScope, main: ServerScope, report: (d: Diagnostic) => void): void {
+  const own = (scope.confs.get('proxy') as ProxyServerConf | undefined)?.routes ?? [];
+  const inherits = scope !== main && (scope.confs.get('proxy') as ProxyServerConf | undefined)?.passInherit !== false;
+  const inherited = inherits ? ((main.confs.get('proxy') as ProxyServerConf | undefined)?.routes ?? []) : [];
+  const first = new Map<string, ProxyRoute>(); // collapsed prefix → the first rule with it
+  const all = [...inherited, ...own];
+  all.forEach((r, j) => {
+    const mine = j >= inherited.length;
+    if (r.kind !== 'prefix') return;
+    const path = collapse(r.path);
+    if (mine && !path.startsWith('/')) {
+      report({ code: 'TSP_ROUTE_NEVER', severity: 'warning', loc: r.loc, message: `${r.spelling} ${r.path} can never match: request paths start with '/'` });
+      return;
+    }
+    if (mine) {
+      for (const c of candidates(path)) {
+        const earlier = first.get(c);
+        if (earlier === undefined) continue;
+        report({
+          code: 'TSP_ROUTE_SHADOWED',
+          severity: 'warning',
+          loc: r.loc,
+          message: `${r.spelling} ${r.path} is never used: ${earlier.spelling} ${earlier.path} at ${earlier.loc.file}:${earlier.loc.line} matches every such path first (first match wins; put the more specific rule first)`,
+        });
+        break;
+      }
+    }
+    if (!legacySkips(scope, main, r) && !first.has(path)) first.set(path, r);
+  });
+}
+
+export function warnShadowedRoutes(model: ConfigModel, report: (d: Diagnostic) => void): void {
+  checkScope(model.main, model.main, report);
+  for (const v of model.vhosts) checkScope(v, model.main, report);
+}

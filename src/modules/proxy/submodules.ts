@@ -1,0 +1,53 @@
+// The mod_proxy family's smaller modules: their identifiers (for LoadModule and <IfModule>) and directives.
+import { acceptRow, flagRow, S, SV, SVD } from '../../config/rows.js';
+import type { ModuleDef } from '../../config/types.js';
+
+const none = () => ({});
+
+function plain(name: string, extra: Partial<ModuleDef> = {}): ModuleDef {
+  return { name, id: `${name}_module`, source: `mod_${name}.c`, createServer: none, createDir: none, directives: [], ...extra };
+}
+
+export interface WstunnelConf {
+  fallbackToProxyHttp?: boolean;
+}
+
+export const proxyWstunnelModule: ModuleDef<WstunnelConf, WstunnelConf> = {
+  ...plain('proxy_wstunnel'),
+  createServer: () => ({}),
+  createDir: () => ({}),
+  directives: [
+    // httpd's table says RSRC_CONF|ACCESS_CONF although the manual lists only server config and virtual host.
+    flagRow(
+      'ProxyWebsocketFallbackToProxyHttp',
+      SVD,
+      'whether to let mod_proxy_http handle the upgrade and tunneling',
+      (c: WstunnelConf, on) => (c.fallbackToProxyHttp = on),
+      'dir-or-server',
+    ),
+  ],
+};
+
+export const proxyHcheckModule: ModuleDef = plain('proxy_hcheck', {
+  directives: [
+    acceptRow('ProxyHCExpr', 'RAW_ARGS', SV, 'Define a health check condition ruleset expression'),
+    acceptRow('ProxyHCTemplate', 'RAW_ARGS', SV, 'Define a health check template'),
+    acceptRow('ProxyHCTPsize', 'TAKE1', S, 'Set size of health check thread pool'),
+  ],
+});
+
+export const proxySubmodules: readonly ModuleDef[] = [
+  plain('proxy_http'),
+  proxyWstunnelModule,
+  plain('proxy_balancer'),
+  plain('lbmethod_byrequests'),
+  plain('lbmethod_bytraffic'),
+  plain('lbmethod_bybusyness'),
+  plain('lbmethod_heartbeat'),
+  proxyHcheckModule,
+  // Shared-memory and watchdog providers httpd's balancer and hcheck need; tsproxyd needs no equivalent.
+  plain('slotmem_shm'),
+  plain('slotmem_plain'),
+  plain('watchdog'),
+  plain('socache_shmcb'),
+];
