@@ -15,9 +15,11 @@ import { statusModule } from './status/directives.js';
 /** Built-in modules, i.e. what tsproxyd implements (as httpd -l lists compiled-in modules). */
 export const IMPLEMENTED: readonly ModuleDef[] = [
   coreModule,
+  // mod_rewrite before mod_proxy: httpd runs server-context RewriteRules in translate_name before ProxyPass
+  // (mod_proxy registers its hook after mod_rewrite's), so -S lists them in that order.
+  rewriteModule,
   proxyModule,
   ...proxySubmodules,
-  rewriteModule,
   headersModule,
   logConfigModule,
   sslModule,

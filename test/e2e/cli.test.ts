@@ -114,3 +114,12 @@ test('the default file is conf/httpd.conf', async () => {
   const r = await tsproxyd('-t');
   assert.equal(r.code, 0, r.stderr);
 });
+
+test('-S lists server RewriteRules before ProxyPass, as httpd applies them', async () => {
+  const r = await tsproxyd('-S', '-f', 'conf/websocket-rewrite.conf');
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(
+    r.stdout,
+    /rewrite phase:\n +RewriteRule \^\/\?\(\.\*\) ws:\/\/127\.0\.0\.1:9080\/\$1 \[P,L\][^\n]*\n +if %\{HTTP:Upgrade\} matches websocket \[NC\][^\n]*\n +if %\{HTTP:Connection\} matches upgrade \[NC\][^\n]*\n +ProxyPass \/ -> http:\/\/127\.0\.0\.1:9080\//,
+  );
+});

@@ -1,5 +1,6 @@
 // mod_rewrite's command table (mod_rewrite.c), compiled into the typed model in model.ts. Messages are httpd
 // 2.4.71's (checked with `apache2 -t`); tsproxyd adds warnings where httpd is silent but the config is suspicious.
+import { describeRewrite } from './describe.js';
 import type { Diagnostic } from '../../../grammar/ast.js';
 import { compilePcre } from '../../config/regex.js';
 import type { ConfigModel, ModuleDef, Site } from '../../config/types.js';
@@ -103,6 +104,7 @@ export const rewriteModule: ModuleDef<RewriteServerConf, RewriteDirConf> = {
   createServer: () => ({ ...newScope(), maps: new Map() }),
   createDir: newScope,
   finish: danglingConds,
+  describe: describeRewrite,
   directives: [
     {
       name: 'RewriteEngine',
