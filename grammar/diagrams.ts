@@ -3,7 +3,7 @@
 
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { createSyntaxDiagramsCode } from 'chevrotain';
+import { createSyntaxDiagramsCode } from './chevrotain.js';
 import { confParser } from './parser.js';
 
 const out = fileURLToPath(new URL('../../grammar/diagrams.html', import.meta.url));

@@ -2,7 +2,7 @@
 // Section tags get their name pre-computed into token.payload (TagInfo), which
 // the parser's gates use to match </Name> against the open <Name> sections.
 
-import { Lexer, type ILexingResult, type IToken } from 'chevrotain';
+import { Lexer, type ILexingResult, type IToken } from './chevrotain.js';
 import { allTokens, CloseTag, OpenTag } from './tokens.js';
 import { logicalLine, nextWord, type LogicalLine, type RawWord } from './words.js';
 

@@ -17,7 +17,7 @@
 //   - a </X> matching no open section is taken as an item (a stray close,
 //     reported and ignored), and the section goes on.
 
-import { CstParser, type CstNode, type IToken } from 'chevrotain';
+import { CstParser, type CstNode, type IToken } from './chevrotain.js';
 import { allTokens, CloseTag, Comment, Directive, Newline, OpenTag, StrayGt, StrayLt } from './tokens.js';
 import { tagInfo } from './lexer.js';
 

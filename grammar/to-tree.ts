@@ -3,7 +3,7 @@
 // Messages mirror httpd 2.4 (server/config.c ap_build_config_sub /
 // ap_build_config, core.c section handlers), checked with `apache2 -t`.
 
-import type { CstNode, IToken } from 'chevrotain';
+import type { CstNode, IToken } from './chevrotain.js';
 import type { Diagnostic, DirectiveNode, Loc, SectionNode, Severity, SyntaxNode, Word } from './ast.js';
 import { tagInfo, type TagInfo } from './lexer.js';
 import { getWords, logicalLine, nextWord, posOf, skipSpace, type LogicalLine, type RawWord } from './words.js';

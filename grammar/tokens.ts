@@ -12,7 +12,7 @@
 // Whitespace is C isspace() (space, \t, \v, \f, \r; \n ends the line). A lone
 // \r is NOT a line terminator for httpd (only LF is), see lexer.ts.
 
-import { createToken, Lexer, type TokenType } from 'chevrotain';
+import { createToken, Lexer, type TokenType } from './chevrotain.js';
 
 /** The rest of a logical line: anything up to an LF that is not preceded by a backslash (optionally + CR). */
 const REST = String.raw`[^\\\n]*(?:\\(?:\r?\n)?[^\\\n]*)*`;
