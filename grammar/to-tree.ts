@@ -185,7 +185,8 @@ class TreeBuilder {
       // the section handler (core.c unclosed_directive) fails later with this
       // message. We do the same: the section opens and takes the following lines
       // up to its </Name>, so the rest of the file keeps its structure.
-      this.report('TSP_SYNTAX_MISSING_GT', 'error', `<${tag.name}> directive missing closing '>'`, loc);
+      // httpd finds this when it applies the section, i.e. in its walk phase, not while reading: the code says so.
+      this.report('TSP_SYNTAX_OPEN_MISSING_GT', 'error', `<${tag.name}> directive missing closing '>'`, loc);
       argsEnd = text.length;
     } else {
       // Section handlers use strrchr(args, '>'): the args end at the LAST '>'.
@@ -226,15 +227,17 @@ class TreeBuilder {
     const inner = this.pendingUnclosed[0];
     if (!inner) return;
     if (closeLoc) {
+      // The message names the section that was left open, so no "was not closed" for it (httpd reports only this).
       this.report(
         'TSP_SYNTAX_MISMATCHED_CLOSE',
         'error',
         `Expected </${inner.name}> but saw </${closeName}>`,
         closeLoc,
       );
-    }
-    for (const s of this.pendingUnclosed) {
-      this.report('TSP_SYNTAX_UNCLOSED', 'error', `<${s.name}> was not closed.`, s.loc);
+    } else {
+      for (const s of this.pendingUnclosed) {
+        this.report('TSP_SYNTAX_UNCLOSED', 'error', `<${s.name}> was not closed.`, s.loc);
+      }
     }
     this.pendingUnclosed = [];
   }

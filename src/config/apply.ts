@@ -46,9 +46,6 @@ function contextError(
     return here === 'server' ? `${display} not allowed here` : `${display} not allowed in <${writtenSection}> context`;
   }
   if (here === 'vhost' && !where.includes('vhost')) return `${display}${gt} cannot occur within <VirtualHost> section`;
-  if (frame.server.isVirtual && !where.includes('vhost') && here === 'dir') {
-    return `${display}${gt} cannot occur within <VirtualHost> section`;
-  }
   if (notIn) {
     for (const s of frame.sections) {
       if (notIn.includes(s.cls)) return `${display}${gt} cannot occur within <${s.name}> section`;

@@ -23,7 +23,7 @@ export function isModuleLoaded(mod: ModuleDef | undefined, loaded: ReadonlySet<M
 
 const TESTS: Record<string, Test> = {
   ifdefine: (arg, st) => st.defines.has(arg),
-  ifmodule: (arg, st) => isModuleLoaded(st.registry.module(arg), st.loaded),
+  ifmodule: (arg, st) => isModuleLoaded(st.registry.moduleExact(arg), st.loaded),
   iffile: (arg, st) => existsSync(isAbsolute(arg) ? arg : resolve(st.serverRoot, arg)),
   ifdirective: (arg, st) => {
     const hit = st.registry.directive(arg);

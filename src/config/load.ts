@@ -2,6 +2,7 @@
 // (read-phase problems first, then directive problems in file order). Never throws for user errors.
 import { dirname, resolve } from 'node:path';
 import type { Diagnostic, Loc } from '../../grammar/ast.js';
+import { HTTPD_STANDARD_MODULES } from '../modules/compat/httpd-modules.js';
 import { MODULES } from '../modules/index.js';
 import { newServerScope, walkConfig } from './apply.js';
 import { readFile, type ReadState } from './preprocess.js';
@@ -30,7 +31,7 @@ export interface LoadResult {
 
 let sharedRegistry: Registry | undefined;
 export function registry(): Registry {
-  return (sharedRegistry ??= buildRegistry(MODULES));
+  return (sharedRegistry ??= buildRegistry(MODULES, HTTPD_STANDARD_MODULES));
 }
 
 /** Reading order of a diagnostic: the include chain, then its own position. */
@@ -63,7 +64,9 @@ export function loadConfig(opts: LoadOptions): LoadResult {
     sources: new Map(),
   };
   const nodes = readFile(st, opts.text === undefined ? { file } : { file, text: opts.text }, []);
-  const readPhase = st.diagnostics.slice().sort(byReadingOrder);
+  // httpd reports a missing '>' on an opening tag when it applies the section (walk phase), not while reading.
+  const walkTimeSyntax = (d: Diagnostic) => d.code === 'TSP_SYNTAX_OPEN_MISSING_GT';
+  const readPhase = st.diagnostics.filter((d) => !walkTimeSyntax(d)).sort(byReadingOrder);
 
   const model: ConfigModel = {
     main: newServerScope(false, [], { file, line: 1, col: 1 }),
@@ -74,6 +77,8 @@ export function loadConfig(opts: LoadOptions): LoadResult {
   };
   const walkPhase: Diagnostic[] = [];
   walkConfig(nodes, { registry: reg, loaded: st.loaded, model, diagnostics: walkPhase });
+  walkPhase.push(...st.diagnostics.filter(walkTimeSyntax));
+  walkPhase.sort(byReadingOrder);
   const finish: Diagnostic[] = [];
   for (const mod of reg.modules) mod.finish?.(model, (d) => finish.push(d));
 

@@ -57,8 +57,22 @@ export function readFile(st: ReadState, input: ReadInput, via: readonly Loc[]): 
   st.files.push(input.file);
   st.sources.set(input.file, text);
   const parsed = parseConf(text, input.file);
-  for (const d of parsed.diagnostics) st.diagnostics.push({ ...d, via });
-  return walk(st, parsed.nodes, via, []);
+  const syntax = parsed.diagnostics.map((d) => ({ ...d, via }));
+  const nodes = walk(st, parsed.nodes, via, [], syntax);
+  st.diagnostics.push(...syntax.filter((d) => d !== undefined));
+  return nodes;
+}
+
+/**
+ * httpd skips a false conditional section without parsing it, so a structure error inside it is reported at
+ * the conditional's own line, and warnings about text it never reads are not given at all.
+ */
+function relocateSkipped(syntax: (Diagnostic | undefined)[], section: SectionNode): void {
+  const last = section.endLoc?.line ?? Number.MAX_SAFE_INTEGER;
+  syntax.forEach((d, i) => {
+    if (d === undefined || d.loc.file !== section.loc.file || d.loc.line <= section.loc.line || d.loc.line > last) return;
+    syntax[i] = d.severity === 'error' ? { ...d, loc: section.loc } : undefined;
+  });
 }
 
 function expandWords(st: ReadState, node: { rawArgs: string; args: readonly Word[]; loc: Loc }, via: readonly Loc[]): {
@@ -75,7 +89,13 @@ function expandWords(st: ReadState, node: { rawArgs: string; args: readonly Word
   return { args: splitWords(ex.text, at), rawArgs: ex.text };
 }
 
-function walk(st: ReadState, nodes: readonly SyntaxNode[], via: readonly Loc[], sections: readonly string[]): PNode[] {
+function walk(
+  st: ReadState,
+  nodes: readonly SyntaxNode[],
+  via: readonly Loc[],
+  sections: readonly string[],
+  syntax: (Diagnostic | undefined)[],
+): PNode[] {
   const out: PNode[] = [];
   for (const raw of nodes) {
     const { args, rawArgs } = expandWords(st, raw, via);
@@ -86,10 +106,11 @@ function walk(st: ReadState, nodes: readonly SyntaxNode[], via: readonly Loc[], 
           fail(st, 'TSP_CONF_CONDITION', verdict, raw.loc, via);
           continue;
         }
-        if (verdict) out.push(...walk(st, raw.children, via, sections));
+        if (verdict) out.push(...walk(st, raw.children, via, sections, syntax));
+        else relocateSkipped(syntax, raw);
         continue;
       }
-      out.push({ ...raw, args, rawArgs, via, children: walk(st, raw.children, via, [...sections, raw.name]) });
+      out.push({ ...raw, args, rawArgs, via, children: walk(st, raw.children, via, [...sections, raw.name], syntax) });
       continue;
     }
     const node = { ...raw, args, rawArgs, via };
@@ -140,15 +161,26 @@ function readPhaseDirective(
         fail(st, 'TSP_CONF_CONTEXT', `LoadModule cannot occur within <${sections[sections.length - 1]}> section`, node.loc, via);
         return [];
       }
-      const mod = st.registry.module(words[0]!);
-      if (mod === undefined || mod.id.toLowerCase() !== words[0]!.toLowerCase()) {
-        fail(
-          st,
-          'TSP_CONF_MODULE',
-          `LoadModule: tsproxyd does not implement module '${words[0]}' (${words[1]}); remove the line, or keep it inside <IfModule> for httpd only`,
-          node.args[0]!.loc,
-          via,
-        );
+      const mod = st.registry.moduleExact(words[0]!);
+      if (mod === undefined || mod.id !== words[0]) {
+        if (st.registry.otherHttpdModules.has(words[0]!)) {
+          fail(
+            st,
+            'TSP_CONF_MODULE_UNIMPLEMENTED',
+            `LoadModule: tsproxyd does not implement ${words[0]}; the line is accepted, and the module's directives are unknown (as in httpd without it)`,
+            node.args[0]!.loc,
+            via,
+            'warning',
+          );
+        } else {
+          fail(
+            st,
+            'TSP_CONF_MODULE',
+            `LoadModule: '${words[0]}' is not an httpd 2.4 module tsproxyd knows (${words[1]}); tsproxyd cannot load .so files: remove the line, or keep it inside <IfModule> for httpd only`,
+            node.args[0]!.loc,
+            via,
+          );
+        }
       } else if (st.loaded.has(mod) && mod.builtin === false) {
         fail(st, 'AH01574', `module ${mod.id} is already loaded, skipping`, node.loc, via, 'warning');
       } else st.loaded.add(mod);

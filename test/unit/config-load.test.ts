@@ -65,7 +65,7 @@ const errorCases: [name: string, text: string, expected: string[]][] = [
   ['Include missing file', 'Include /nonexistent/x.conf\n', ['1: Could not open configuration file /nonexistent/x.conf: No such file or directory']],
   ['Include wildcard in missing dir', 'Include /nonexistent/*.conf\n', ['1: Include/IncludeOptional: Could not open directory /nonexistent: No such file or directory']],
   ['unknown LoadModule', 'LoadModule php_module modules/libphp.so\n', [
-    "1: LoadModule: tsproxyd does not implement module 'php_module' (modules/libphp.so); remove the line, or keep it inside <IfModule> for httpd only",
+    "1: LoadModule: 'php_module' is not an httpd 2.4 module tsproxyd knows (modules/libphp.so); tsproxyd cannot load .so files: remove the line, or keep it inside <IfModule> for httpd only",
   ]],
   ['module directive before LoadModule', 'DirectoryIndex index.html\n', [
     "1: Invalid command 'DirectoryIndex', perhaps misspelled or defined by a module not included in the server configuration (it belongs to mod_dir.c: add 'LoadModule dir_module …')",
@@ -77,6 +77,31 @@ const errorCases: [name: string, text: string, expected: string[]][] = [
 for (const [name, text, expected] of errorCases) {
   test(`error: ${name}`, () => assert.deepEqual(errors(load(text)), expected));
 }
+
+test('LoadModule of a standard httpd module tsproxyd lacks: a warning, and its directives stay unknown', () => {
+  const r = load('LoadModule cache_module modules/mod_cache.so\n<IfModule mod_cache.c>\nCacheEnable disk /\n</IfModule>\nCacheEnable disk /\n');
+  assert.deepEqual(
+    r.diagnostics.map((d) => [d.severity, d.loc.line]),
+    [['warning', 1], ['error', 5]],
+  );
+  assert.match(r.diagnostics[0]!.message, /tsproxyd does not implement cache_module; the line is accepted/);
+});
+
+test('<IfModule> compares module names case-sensitively, as httpd', () => {
+  const text = (m: string) => `<IfModule ${m}>\nProxyPass / http://b/\n</IfModule>\n`;
+  for (const m of ['PROXY_MODULE', 'Mod_Proxy.c', 'proxy']) assert.equal(routes(load(text(m))).length, 0, m);
+});
+
+test('structure errors inside a false conditional are reported at its line; warnings there are dropped', () => {
+  const r = load('ProxyPass / http://b/\n<IfModule mod_nonexistent.c>\n<Location /x> junk\n</IfModule>\n');
+  assert.deepEqual(errors(r), ['2: Expected </Location> but saw </IfModule>']);
+  assert.equal(r.diagnostics.length, 1);
+});
+
+test('a missing > on an opening tag is found in the walk phase, after structure errors (httpd order)', () => {
+  const r = load('<Location /a\nProxyPass http://b/\n</Location>\n</Proxy>\n');
+  assert.deepEqual(errors(r).map((e) => e.split(':')[0]), ['4', '1']);
+});
 
 test('several errors are all reported, structure errors first as httpd reads them', () => {
   const r = load('ProxyPasss / http://b/\nProxyTimeout x y\n<Location /a>\n');

@@ -2,6 +2,7 @@
 import { acceptRow, flagRow, S, SV, SVD, valueRow } from '../../config/rows.js';
 import type { DirectiveDef, ModuleDef } from '../../config/types.js';
 import { parseDuration, parseEnum } from '../../config/values.js';
+import { serverRootRelative, statPath } from '../shared/files.js';
 import { parseHostPort, parseListen } from './listen.js';
 import { coreSections } from './sections.js';
 import type { CoreDirConf, CoreServerConf } from './types.js';
@@ -90,6 +91,18 @@ const limitRequestBody: DirectiveDef<CoreServerConf, CoreDirConf> = {
   },
 };
 
+// tsproxyd serves no files, but httpd -t refuses a DocumentRoot that is not a directory, and so does --check.
+const documentRoot: DirectiveDef<CoreServerConf> = {
+  name: 'DocumentRoot',
+  args: 'TAKE1',
+  where: SV,
+  help: 'Root directory of the document tree',
+  apply(_conf, [path], at) {
+    const full = serverRootRelative(at.model.serverRoot, path!);
+    if (statPath(full).kind !== 'dir') return `DocumentRoot '${full}' is not a directory, or is not readable`;
+  },
+};
+
 const errorDocument: DirectiveDef<CoreServerConf> = {
   name: 'ErrorDocument',
   args: 'TAKE2',
@@ -113,7 +126,6 @@ const accepted: DirectiveDef[] = [
   acceptRow('LoadModule', 'TAKE2', S, 'a module name and the name of a shared object file to load it from'),
   acceptRow('LoadFile', 'ITERATE', S, 'shared object file or library to load into the server at runtime'),
   acceptRow('ServerRoot', 'TAKE1', S, 'Common directory of server-related files (logs, confs, etc.)'),
-  acceptRow('DocumentRoot', 'TAKE1', SV, 'Root directory of the document tree'),
   acceptRow('ServerAdmin', 'TAKE1', SV, 'The email address of the server administrator'),
   acceptRow('ServerTokens', 'TAKE1', S, "Tokens displayed in the server header: 'Full' (or 'Prod', 'Major', 'Minor', 'Min', 'OS')"),
   acceptRow('ServerSignature', 'TAKE1', SVD, "En-/disable server signature (On|Off|EMail)"),
@@ -213,6 +225,7 @@ export const coreModule: ModuleDef<CoreServerConf, CoreDirConf> = {
     }, (c: CoreServerConf, v: 'On' | 'Off' | 'NoDecode') => (c.allowEncodedSlashes = v)),
     flagRow('MergeSlashes', SV, 'Controls whether consecutive slashes in the URI path are merged', (c: CoreServerConf, on) => (c.mergeSlashes = on)),
     errorDocument,
+    documentRoot,
     ...accepted,
   ],
 };

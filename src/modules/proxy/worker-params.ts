@@ -107,6 +107,11 @@ function text<P>(assign: (p: P, s: string) => void, max: number, msg: string): S
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
 function parseUpgrade(p: WorkerParams, v: string): string | undefined {
+  // httpd stores an empty value, which then means "not set"; so does tsproxyd.
+  if (v === '') {
+    delete p.upgrade;
+    return undefined;
+  }
   if (v.length >= 16) return 'upgrade protocol length must be < 16 characters';
   if (/^any$/i.test(v)) p.upgrade = ['*'];
   else if (/^none$/i.test(v)) p.upgrade = ['NONE'];

@@ -1,6 +1,7 @@
 // mod_ssl's directives a reverse proxy needs (mod_ssl.c command table, ssl_engine_config.c), compiled into typed
 // settings. Like `httpd -t`, certificate and CA files must exist (relative paths resolve against ServerRoot).
 // SSLProxy* directives stand at server/vhost level or in <Proxy>/<ProxyMatch> (2.4.30+), nowhere else.
+import { acceptRow } from '../../config/rows.js';
 import type { DirectiveDef, ModuleDef, Site, Where } from '../../config/types.js';
 import { parseOnOff } from '../../config/values.js';
 import { atoi, serverRootRelative, statPath } from '../shared/files.js';
@@ -159,11 +160,59 @@ const rows: Row[] = [
   proxyRow('SSLProxyCipherSuite', 'TAKE12', "SSL Proxy: colon-delimited list of permitted SSL ciphers , optionally preceded by protocol specifier ('XXX:...:XXX' - see manual)", cipherSuite, (p, v) => void (p.cipherSuite = { ...p.cipherSuite, [v.protocol]: v.spec })),
 ];
 
+// The rest of mod_ssl's table: accepted with their argument counts so stock ssl.conf files load; later issues give
+// them effect where a reverse proxy needs it.
+const acceptedRows = [
+  acceptRow('SSLSessionTickets', 'FLAG', S_V, 'Enable or disable TLS session tickets'),
+  acceptRow('SSLSessionTicketKeyFile', 'TAKE1', S_V, 'TLS session ticket encryption/decryption key file (RFC 5077) (\'/path/to/file\' - file with 48 bytes of random data)'),
+  acceptRow('SSLCompression', 'FLAG', S_V, 'Enable SSL level compression (`on\', `off\')'),
+  acceptRow('SSLStrictSNIVHostCheck', 'FLAG', S_V, "Strict SNI virtual host checking"),
+  acceptRow('SSLInsecureRenegotiation', 'FLAG', S_V, 'Enable support for insecure renegotiation'),
+  acceptRow('SSLOpenSSLConfCmd', 'TAKE2', S_V, 'OpenSSL configuration command'),
+  acceptRow('SSLCADNRequestFile', 'TAKE1', S_V, "SSL CA Distinguished Name file ('/path/to/file' - PEM encoded)"),
+  acceptRow('SSLCADNRequestPath', 'TAKE1', S_V, "SSL CA Distinguished Name path ('/path/to/dir' - symlink hashes to PEM of CA certificates)"),
+  acceptRow('SSLCARevocationFile', 'TAKE1', S_V, "SSL CA Certificate Revocation List file ('/path/to/file' - PEM encoded)"),
+  acceptRow('SSLCARevocationPath', 'TAKE1', S_V, "SSL CA Certificate Revocation List path ('/path/to/dir' - contains PEM encoded files)"),
+  acceptRow('SSLCARevocationCheck', 'RAW_ARGS', S_V, "SSL CA Certificate Revocation List check mode"),
+  acceptRow('SSLOCSPEnable', 'RAW_ARGS', S_V, 'Enable use of OCSP to verify certificate revocation mode'),
+  acceptRow('SSLOCSPDefaultResponder', 'TAKE1', S_V, 'URL of the default OCSP Responder'),
+  acceptRow('SSLOCSPOverrideResponder', 'FLAG', S_V, 'Force use of the default responder URL'),
+  acceptRow('SSLOCSPResponderTimeout', 'TAKE1', S_V, 'OCSP responder query timeout'),
+  acceptRow('SSLOCSPResponseMaxAge', 'TAKE1', S_V, 'OCSP response maximum age'),
+  acceptRow('SSLOCSPResponseTimeSkew', 'TAKE1', S_V, 'OCSP response validation maximum time difference'),
+  acceptRow('SSLOCSPNoVerify', 'FLAG', S_V, 'Do not verify OCSP Responder certificate'),
+  acceptRow('SSLOCSPUseRequestNonce', 'FLAG', S_V, 'Whether OCSP queries use a nonce or not'),
+  acceptRow('SSLOCSPProxyURL', 'TAKE1', S_V, 'Proxy URL to use for OCSP requests'),
+  acceptRow('SSLOCSPResponderCertificateFile', 'TAKE1', S_V, 'Set of trusted PEM encoded OCSP responder certificates'),
+  acceptRow('SSLStaplingResponderTimeout', 'TAKE1', S_V, 'OCSP Stapling responder query timeout'),
+  acceptRow('SSLStaplingResponseMaxAge', 'TAKE1', S_V, 'OCSP Stapling response maximum age'),
+  acceptRow('SSLStaplingResponseTimeSkew', 'TAKE1', S_V, 'OCSP Stapling response validation maximum time difference'),
+  acceptRow('SSLStaplingReturnResponderErrors', 'FLAG', S_V, 'Pass stapling related OCSP errors on to client'),
+  acceptRow('SSLStaplingFakeTryLater', 'FLAG', S_V, 'Pass stapling related OCSP errors on to client'),
+  acceptRow('SSLStaplingStandardCacheTimeout', 'TAKE1', S_V, 'SSL stapling option for number of seconds to cache responses'),
+  acceptRow('SSLStaplingErrorCacheTimeout', 'TAKE1', S_V, 'SSL stapling option for number of seconds to cache errors'),
+  acceptRow('SSLStaplingForceURL', 'TAKE1', S_V, 'SSL stapling option to Force the OCSP Stapling URL'),
+  acceptRow('SSLVHostSNIPolicy', 'TAKE1', ['server'], 'SSL SNI vhost policy'),
+  acceptRow('SSLCryptoDevice', 'TAKE1', ['server'], "SSL external Crypto Device usage ('builtin', '...')"),
+  acceptRow('SSLFIPS', 'FLAG', ['server'], 'Enable FIPS-140 mode (`on\', `off\')'),
+  acceptRow('SSLUserName', 'TAKE1', ANY, 'Set user name to SSL variable value'),
+  acceptRow('SSLRenegBufferSize', 'TAKE1', ANY, 'Configure the amount of memory that will be used for buffering the request body if a per-location SSL renegotiation is required due to changed access control requirements'),
+  acceptRow('SSLRequireSSL', 'NO_ARGS', ['dir'], 'Require the SSL protocol for the per-directory context (no arguments)'),
+  acceptRow('SSLRequire', 'RAW_ARGS', ['dir'], 'Require a boolean expression to evaluate to true for granting access(arbitrary complex boolean expression - see manual)'),
+  acceptRow('SSLSRPVerifierFile', 'TAKE1', S_V, "SRP verifier file ('/path/to/file' - created by srptool)"),
+  acceptRow('SSLSRPUnknownUserSeed', 'TAKE1', S_V, 'SRP seed for unknown users (to avoid leaking a user\'s existence) (\'some secret text\')'),
+  acceptRow('SSLProxyCARevocationFile', 'TAKE1', ['server', 'vhost', 'dir'], "SSL Proxy: CA Certificate Revocation List file ('/path/to/file' - PEM encoded)"),
+  acceptRow('SSLProxyCARevocationPath', 'TAKE1', ['server', 'vhost', 'dir'], "SSL Proxy: CA Certificate Revocation List path ('/path/to/dir' - contains PEM encoded files)"),
+  acceptRow('SSLProxyCARevocationCheck', 'RAW_ARGS', ['server', 'vhost', 'dir'], 'SSL Proxy: CA Certificate Revocation List check mode'),
+  acceptRow('SSLProxyMachineCertificatePath', 'TAKE1', ['server', 'vhost', 'dir'], "SSL Proxy: directory containing client certificates ('/path/to/dir' - contains PEM encoded certificates)"),
+  acceptRow('SSLProxyMachineCertificateChainFile', 'TAKE1', ['server', 'vhost', 'dir'], "SSL Proxy: file containing issuing certificates of the client certificate (`/path/to/file' - PEM encoded certificates)"),
+];
+
 export const sslModule: ModuleDef<SslServerConf, SslDirConf> = {
   name: 'ssl',
   id: 'ssl_module',
   source: 'mod_ssl.c',
   createServer: () => ({ certificateFiles: [], certificateKeyFiles: [], randomSeeds: [], options: [], proxy: {} }),
   createDir: () => ({ options: [], proxy: {} }),
-  directives: rows,
+  directives: [...rows, ...acceptedRows],
 };

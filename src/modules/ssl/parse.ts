@@ -60,7 +60,11 @@ export function protocols(name: string, words: readonly string[], at: Site): Par
     const sign = word[0] === '+' || word[0] === '-' ? word[0] : '';
     const w = word.slice(sign.length).toLowerCase();
     if (w === 'sslv2') return bad(`${name}: SSLv2 is no longer supported`);
-    if (w === 'sslv3') return bad('SSLv3 not supported by this version of OpenSSL');
+    // Turning SSLv3 off (-SSLv3, as Debian's stock ssl.conf does) is fine; only enabling it fails.
+    if (w === 'sslv3') {
+      if (sign === '-') continue;
+      return bad('SSLv3 not supported by this version of OpenSSL');
+    }
     const these = w === 'all' ? ALL : ALL.filter((p) => p.toLowerCase() === w);
     if (these.length === 0) return bad(`${name}: Illegal protocol '${word.slice(sign.length)}'`);
     if (sign === '' && i > 0) {
