@@ -13,10 +13,19 @@ import { evaluateCondition, isConditionalSection } from './conditions.js';
 import type { Registry } from './registry.js';
 import type { ModuleDef } from './types.js';
 
-/** A node after the read phase; `via` is the chain of Include lines that led to its file. */
-export type PNode =
-  | (DirectiveNode & { readonly via: readonly Loc[] })
-  | (Omit<SectionNode, 'children'> & { readonly via: readonly Loc[]; readonly children: readonly PNode[] });
+/**
+ * A node after the read phase. Directives are the parser's own objects (copied only when ${VAR} changed their
+ * words); the nodes of an included file come wrapped in one `include` group that carries the Include chain, so
+ * no node is copied just to know where it came from.
+ */
+export type PNode = DirectiveNode | PSection | IncludeGroup;
+export type PSection = Omit<SectionNode, 'children'> & { readonly children: readonly PNode[] };
+export interface IncludeGroup {
+  readonly kind: 'include';
+  /** The chain of Include lines that led to these nodes' file, outermost first. */
+  readonly via: readonly Loc[];
+  readonly children: readonly PNode[];
+}
 
 export interface ReadState {
   readonly registry: Registry;
@@ -57,21 +66,24 @@ export function readFile(st: ReadState, input: ReadInput, via: readonly Loc[]): 
   st.files.push(input.file);
   st.sources.set(input.file, text);
   const parsed = parseConf(text, input.file);
-  const syntax = parsed.diagnostics.map((d) => ({ ...d, via }));
+  const syntax: (Diagnostic | undefined)[] = parsed.diagnostics.map((d) => ({ ...d, via }));
   const nodes = walk(st, parsed.nodes, via, [], syntax);
-  st.diagnostics.push(...syntax.filter((d) => d !== undefined));
-  return nodes;
+  for (const d of syntax) if (d !== undefined) st.diagnostics.push(d);
+  return via.length === 0 ? nodes : [{ kind: 'include', via, children: nodes }];
 }
 
+/** What httpd's ap_soak_end_container notices while it skips a false conditional: section nesting only. */
+const SEEN_WHILE_SKIPPING = new Set(['TSP_SYNTAX_UNCLOSED', 'TSP_SYNTAX_MISMATCHED_CLOSE', 'TSP_SYNTAX_UNMATCHED_CLOSE']);
+
 /**
- * httpd skips a false conditional section without parsing it, so a structure error inside it is reported at
- * the conditional's own line, and warnings about text it never reads are not given at all.
+ * httpd skips a false conditional section without parsing it: a nesting error inside it is reported at the
+ * conditional's own line, and nothing else in it (quotes, missing '>', trailing text) is noticed at all.
  */
 function relocateSkipped(syntax: (Diagnostic | undefined)[], section: SectionNode): void {
   const last = section.endLoc?.line ?? Number.MAX_SAFE_INTEGER;
   syntax.forEach((d, i) => {
     if (d === undefined || d.loc.file !== section.loc.file || d.loc.line <= section.loc.line || d.loc.line > last) return;
-    syntax[i] = d.severity === 'error' ? { ...d, loc: section.loc } : undefined;
+    syntax[i] = SEEN_WHILE_SKIPPING.has(d.code) ? { ...d, loc: section.loc } : undefined;
   });
 }
 
@@ -106,25 +118,29 @@ function walk(
           fail(st, 'TSP_CONF_CONDITION', verdict, raw.loc, via);
           continue;
         }
-        if (verdict) out.push(...walk(st, raw.children, via, sections, syntax));
-        else relocateSkipped(syntax, raw);
+        if (verdict) {
+          for (const n of walk(st, raw.children, via, sections, syntax)) out.push(n);
+        } else relocateSkipped(syntax, raw);
         continue;
       }
-      out.push({ ...raw, args, rawArgs, via, children: walk(st, raw.children, via, [...sections, raw.name], syntax) });
+      out.push({ ...raw, args, rawArgs, children: walk(st, raw.children, via, [...sections, raw.name], syntax) });
       continue;
     }
-    const node = { ...raw, args, rawArgs, via };
-    const handled = readPhaseDirective(st, node, via, sections);
+    const node = args === raw.args ? raw : { ...raw, args, rawArgs };
+    const handled = READ_PHASE.has(node.name.length) ? readPhaseDirective(st, node, via, sections) : undefined;
     if (handled === undefined) out.push(node);
-    else out.push(...handled);
+    else for (const n of handled) out.push(n);
   }
   return out;
 }
 
+/** Lengths of the read-phase directive names below: a cheap filter before lower-casing every name. */
+const READ_PHASE = new Set(['include', 'includeoptional', 'define', 'undefine', 'loadmodule', 'loadfile', 'serverroot'].map((n) => n.length));
+
 /** Directives httpd runs while reading (EXEC_ON_READ). Returns the nodes to splice in, or undefined to keep `node`. */
 function readPhaseDirective(
   st: ReadState,
-  node: DirectiveNode & { via: readonly Loc[] },
+  node: DirectiveNode,
   via: readonly Loc[],
   sections: readonly string[],
 ): PNode[] | undefined {

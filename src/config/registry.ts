@@ -41,11 +41,20 @@ export function buildRegistry(modules: readonly ModuleDef[], httpdModules: Reado
     }
   }
   const names = [...[...directives.values()].map((r) => r.def.name), ...[...sections.values()].map((r) => `<${r.def.name}`)];
+  const bySpelling = new Map<string, Registered<DirectiveDef>>();
   const otherHttpdModules = new Set([...httpdModules].filter((id) => !exact.has(id)));
   return {
     modules,
     otherHttpdModules,
-    directive: (name) => directives.get(name.toLowerCase()),
+    // Names as written repeat (thousands of 'ProxyPass'): remember each spelling's lookup.
+    directive: (name) => {
+      let hit = bySpelling.get(name);
+      if (hit === undefined) {
+        hit = directives.get(name.toLowerCase());
+        if (hit !== undefined) bySpelling.set(name, hit); // only known spellings: the map stays bounded
+      }
+      return hit;
+    },
     section: (name) => sections.get(name.toLowerCase()),
     module: (spec) => byModule.get(spec.toLowerCase()),
     moduleExact: (spec) => exact.get(spec),

@@ -25,19 +25,19 @@ export function parsePass(
 ): { ok: true; route: ProxyRoute } | { ok: false; error: string } {
   const name = spelling === 'ProxyMatch' ? 'ProxyPassMatch' : spelling === 'Proxy' ? 'ProxyPass' : spelling;
   let regex = name === 'ProxyPassMatch';
-  const rest = [...words];
-  if (rest[0] === '~') {
+  let first = 0; // index of the first word after an optional '~'
+  if (words[0] === '~') {
     if (regex) return { ok: false, error: "ProxyPassMatch invalid syntax ('~' usage)." };
     regex = true;
-    rest.shift();
+    first = 1;
   }
   const location = locationOf(at);
   let path: string;
   let url: string | undefined;
-  let params: string[];
+  let params: readonly string[];
   if (location) {
-    url = rest[0];
-    params = rest.slice(1);
+    url = words[first];
+    params = words.slice(first + 1);
     path = location.path;
     regex = regex || location.regex;
     const stray = params.find((p) => !p.includes('=') && !BARE_KEYWORDS.has(p.toLowerCase()));
@@ -50,9 +50,9 @@ export function parsePass(
       };
     }
   } else {
-    path = rest[0] ?? '';
-    url = rest[1];
-    params = rest.slice(2);
+    path = words[first] ?? '';
+    url = words[first + 1];
+    params = words.length > first + 2 ? words.slice(first + 2) : [];
   }
   if (url === undefined) return { ok: false, error: 'ProxyPass|ProxyPassMatch needs a path when not defined in a location' };
 
@@ -63,45 +63,43 @@ export function parsePass(
     compiled = c.re;
   }
 
-  const flags = { nocanon: false, interpolate: false, noquery: false };
-  const kv: [string, string][] = [];
-  for (const p of params) {
-    const lower = p.toLowerCase();
-    if (BARE_KEYWORDS.has(lower)) {
-      flags[lower as keyof typeof flags] = true;
-      continue;
-    }
-    const eq = p.indexOf('=');
-    if (eq < 0) return { ok: false, error: "Invalid ProxyPass|ProxyPassMatch parameter. Parameter must be in the form 'key=value'." };
-    kv.push([p.slice(0, eq), p.slice(eq + 1)]);
-  }
-
   let target;
   if (url !== '!') {
     const t = parseTargetUrl(url, name);
     if (!t.ok) return { ok: false, error: t.error };
     target = t.value;
   }
+  const isBalancer = target?.scheme === 'balancer';
+  const flags = { nocanon: false, interpolate: false, noquery: false };
   const workerParams: WorkerParams = {};
   const balancerParams: BalancerParams = {};
-  for (const [k, v] of kv) {
-    const isBalancer = target?.scheme === 'balancer';
-    const err = setParam(isBalancer ? 'balancer' : 'worker', isBalancer ? balancerParams : workerParams, k, v);
+  for (const p of params) {
+    const eq = p.indexOf('=');
+    if (eq < 0) {
+      const lower = p.toLowerCase();
+      if (!BARE_KEYWORDS.has(lower)) {
+        return { ok: false, error: "Invalid ProxyPass|ProxyPassMatch parameter. Parameter must be in the form 'key=value'." };
+      }
+      flags[lower as keyof typeof flags] = true;
+      continue;
+    }
+    const err = isBalancer
+      ? setParam('balancer', balancerParams, p.slice(0, eq), p.slice(eq + 1))
+      : setParam('worker', workerParams, p.slice(0, eq), p.slice(eq + 1));
     if (err) return { ok: false, error: err === 'unknown mapping' ? err : `${name} ${err}` };
-  }
-  if (target && (workerParams.upgrade !== undefined) && target.scheme === 'balancer') {
-    at.report('warning', `${name}: upgrade= on a balancer URL has no effect; set it on each BalancerMember`);
   }
   return {
     ok: true,
     route: {
       kind: regex ? 'regex' : 'prefix',
       path,
-      ...(compiled ? { regex: compiled } : {}),
+      regex: compiled,
       target,
       params: workerParams,
       balancerParams,
-      ...flags,
+      nocanon: flags.nocanon,
+      interpolate: flags.interpolate,
+      noquery: flags.noquery,
       spelling,
       loc: at.loc,
       inLocation: location !== undefined,

@@ -28,17 +28,19 @@ function candidates(path: string): string[] {
 }
 
 /** With ProxyWebsocketFallbackToProxyHttp Off, httpd skips a ws:// rule for requests without Upgrade. */
-function legacySkips(scope: ServerScope, main: ServerScope, r: ProxyRoute): boolean {
-  if (r.target?.scheme !== 'ws' && r.target?.scheme !== 'wss') return false;
+function legacyWsSkipping(scope: ServerScope, main: ServerScope): boolean {
   const own = scope.confs.get('proxy_wstunnel') as { fallbackToProxyHttp?: boolean } | undefined;
   const base = main.confs.get('proxy_wstunnel') as { fallbackToProxyHttp?: boolean } | undefined;
   return (own?.fallbackToProxyHttp ?? base?.fallbackToProxyHttp ?? true) === false;
 }
 
+const isWs = (r: ProxyRoute) => r.target?.scheme === 'ws' || r.target?.scheme === 'wss';
+
 function checkScope(scope: ServerScope, main: ServerScope, report: (d: Diagnostic) => void): void {
   const own = (scope.confs.get('proxy') as ProxyServerConf | undefined)?.routes ?? [];
   const inherits = scope !== main && (scope.confs.get('proxy') as ProxyServerConf | undefined)?.passInherit !== false;
   const inherited = inherits ? ((main.confs.get('proxy') as ProxyServerConf | undefined)?.routes ?? []) : [];
+  const legacy = legacyWsSkipping(scope, main);
   const first = new Map<string, ProxyRoute>(); // collapsed prefix → the first rule with it
   const all = [...inherited, ...own];
   all.forEach((r, j) => {
@@ -49,7 +51,7 @@ function checkScope(scope: ServerScope, main: ServerScope, report: (d: Diagnosti
       report({ code: 'TSP_ROUTE_NEVER', severity: 'warning', loc: r.loc, message: `${r.spelling} ${r.path} can never match: request paths start with '/'` });
       return;
     }
-    if (mine) {
+    if (mine && first.size > 0) {
       for (const c of candidates(path)) {
         const earlier = first.get(c);
         if (earlier === undefined) continue;
@@ -62,7 +64,7 @@ function checkScope(scope: ServerScope, main: ServerScope, report: (d: Diagnosti
         break;
       }
     }
-    if (!legacySkips(scope, main, r) && !first.has(path)) first.set(path, r);
+    if (!(legacy && isWs(r)) && !first.has(path)) first.set(path, r);
   });
 }
 

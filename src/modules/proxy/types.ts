@@ -8,7 +8,7 @@ export interface ProxyRoute {
   /** The URL-path prefix, or the regex source. */
   readonly path: string;
   /** Compiled once, at load (regex routes only). */
-  readonly regex?: RegExp;
+  readonly regex: RegExp | undefined;
   /** undefined for `!` (do not proxy; stops the walk). */
   readonly target: TargetUrl | undefined;
   readonly params: Readonly<WorkerParams>;
