@@ -280,3 +280,8 @@ test('lax httpd numbers are accepted with a warning (httpd reads garbage as 0)',
   assert.equal(r.errors, 0);
   assert.deepEqual(r.diagnostics.map((d) => d.severity), ['warning', 'warning']);
 });
+
+test('inside a false conditional only nesting is checked: quotes and missing > are not (httpd skips the text)', () => {
+  const r = load('<IfDefine NEVER>\nBogus "x\n<Location /a\n</Location>\n</IfDefine>\n');
+  assert.deepEqual(r.diagnostics, []);
+});

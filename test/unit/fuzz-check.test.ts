@@ -279,6 +279,7 @@ const ifModuleTrue = fc
 const falseSection: fc.Arbitrary<Piece> = fc.constantFrom<Piece>(
   () => ['<IfModule nonexistent_module>', '  NotADirective at all', '  <Nested whatever>', '  </Nested>', '</IfModule>'],
   (id) => [`<IfDefine NEVER_DEFINED_${id}>`, '  Bogus [junk ${UNDEF} %{', `</IfDefine>`],
+  (id) => [`<IfDefine NEVER_DEFINED_${id}>`, '  Bogus "unterminated', '  <Location /x', '  </Location>', `</IfDefine>`],
 );
 
 const ifDefine = fc
