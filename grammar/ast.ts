@@ -37,6 +37,15 @@ export interface SectionNode {
   readonly loc: Loc;
   /** Where the closing </Name> stands; absent when the section was never closed. */
   readonly endLoc?: Loc;
+  /**
+   * Where non-blank text after the closing `</Name>` starts (`</IfModule> x`); absent when there is none (or the
+   * section was never closed). httpd ignores such text for most sections (the grammar warns,
+   * TSP_SYNTAX_TRAILING_TEXT at this same Loc), but the body of a TRUE conditional section (<IfModule>,
+   * <IfDefine>, <IfFile>, <IfVersion>, <IfDirective>, <IfSection>) is read by ap_build_cont_config, which ends it
+   * only at a line that is exactly `</Name>`: for those, httpd fails at the close line with
+   * "</Name> without matching <Name> section" (the close tag as written).
+   */
+  readonly endTrailing?: Loc;
 }
 
 export type SyntaxNode = DirectiveNode | SectionNode;

@@ -8,5 +8,5 @@ type Chevrotain = typeof import('chevrotain');
 const entry = import.meta.resolve('chevrotain'); // …/chevrotain/lib/src/api.js
 const chevrotain = (await import(new URL('../chevrotain.mjs', entry).href)) as Chevrotain;
 
-export const { createToken, Lexer, CstParser, createSyntaxDiagramsCode } = chevrotain;
-export type { CstNode, ILexingResult, IToken, TokenType } from 'chevrotain';
+export const { createToken, Lexer, EmbeddedActionsParser, createSyntaxDiagramsCode } = chevrotain;
+export type { ILexingResult, IToken, TokenType } from 'chevrotain';

@@ -7,11 +7,14 @@ import { allTokens, CloseTag, OpenTag } from './tokens.js';
 import { logicalLine, nextWord, type LogicalLine, type RawWord } from './words.js';
 
 export const confLexer = new Lexer(allTokens, {
-  positionTracking: 'full',
+  // Only the start of a token is used (line tokens are re-read by words.ts logicalLine()).
+  positionTracking: 'onlyStart',
   // httpd ends lines at LF only; a lone CR is whitespace.
   lineTerminatorsPattern: /\n/g,
   lineTerminatorCharacters: ['\n'],
-  ensureOptimizations: false,
+  // Every token type has a first-char hint (tokens.ts), so chevrotain picks the candidate patterns by the first
+  // character instead of trying each in turn.
+  ensureOptimizations: true,
   skipValidations: false,
 });
 

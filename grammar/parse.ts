@@ -3,8 +3,8 @@
 
 import type { Diagnostic, Loc, ParseResult, Word } from './ast.js';
 import { tokenize } from './lexer.js';
-import { confParser, parseTokens } from './parser.js';
-import { toTree } from './to-tree.js';
+import { confParser } from './parser.js';
+import { TreeBuilder } from './to-tree.js';
 import { getWords } from './words.js';
 
 function byPosition(a: Diagnostic, b: Diagnostic): number {
@@ -29,17 +29,10 @@ export function parseConf(text: string, file: string): ParseResult {
         loc: { file, line: e.line ?? 1, col: e.column ?? 1 },
       });
     }
-    const cst = parseTokens(lexed.tokens);
-    for (const e of confParser.errors) {
-      // Not expected: the grammar accepts every token sequence.
-      diagnostics.push({
-        code: 'TSP_SYNTAX_PARSE',
-        severity: 'error',
-        message: e.message,
-        loc: { file, line: e.token.startLine ?? 1, col: e.token.startColumn ?? 1 },
-      });
-    }
-    const nodes = toTree(cst, file, diagnostics);
+    // The parser (parser.ts) decides the nesting; its actions (to-tree.ts) build the nodes.
+    const builder = new TreeBuilder(file);
+    const nodes = confParser.run(lexed.tokens, builder);
+    for (const d of builder.diags) diagnostics.push(d);
     diagnostics.sort(byPosition);
     return { nodes, diagnostics };
   } catch (err) {

@@ -1,12 +1,20 @@
-// CST (parser.ts) -> SyntaxNode[] (ast.ts), with every structural diagnostic.
+// The semantic actions of the grammar (parser.ts): line tokens -> SyntaxNode[] (ast.ts), with every structural
+// diagnostic. The chevrotain parser decides the nesting and calls these methods in source order:
+//   - directive(tok) for a directive line;
+//   - open(tok) when a section starts, then close(frame, tok) when its own </X> ends it, or unclosed(frame) when
+//     an outer section's close (or the end of the file) ends it first;
+//   - strayClose/strayGt/strayLt/tooDeep for lines that fit nowhere.
 //
 // Messages mirror httpd 2.4 (server/config.c ap_build_config_sub /
 // ap_build_config, core.c section handlers), checked with `apache2 -t`.
+//
+// This is the hot path of `tsproxyd --check` on big configs: words are scanned with words.ts scanWord() (no
+// intermediate objects) and located without temporary position objects.
 
-import type { CstNode, IToken } from './chevrotain.js';
+import type { IToken } from './chevrotain.js';
 import type { Diagnostic, DirectiveNode, Loc, SectionNode, Severity, SyntaxNode, Word } from './ast.js';
 import { tagInfo, type TagInfo } from './lexer.js';
-import { getWords, logicalLine, nextWord, posOf, skipSpace, type LogicalLine, type RawWord } from './words.js';
+import { isSpace, logicalLine, newScratchLine, nextWord, scanned, scanWord, skipSpace, type LogicalLine } from './words.js';
 
 const INVALID_CMD = ', perhaps misspelled or defined by a module not included in the server configuration';
 
@@ -15,12 +23,26 @@ interface OpenSection {
   readonly loc: Loc;
 }
 
-class TreeBuilder {
+/** A section whose close has not been seen yet. */
+export interface Frame extends OpenSection {
+  /** name lower-cased, for matching its </Name>. */
+  readonly key: string;
+  readonly args: Word[];
+  readonly rawArgs: string;
+  readonly children: SyntaxNode[];
+}
+
+export class TreeBuilder {
   readonly diags: Diagnostic[] = [];
   /** Sections (innermost first) that ended without their close because an outer section's close came. */
   private pendingUnclosed: OpenSection[] = [];
-  /** Names of the open sections, innermost last (for messages). */
-  private readonly stack: OpenSection[] = [];
+  /** The open sections, innermost last, and their lower-cased names. */
+  private readonly stack: Frame[] = [];
+  private readonly keys: string[] = [];
+  /** The LogicalLine directive() reuses for single-line directives. */
+  private readonly scratch = newScratchLine();
+  /** Set by checkCloseShape: where text after a well-formed `</Name>` starts. */
+  private trailing: Loc | undefined;
 
   constructor(private readonly file: string) {}
 
@@ -36,9 +58,13 @@ class TreeBuilder {
     return this.loc(tok.startLine ?? 1, tok.startColumn ?? 1);
   }
 
+  /** Physical location of a logical offset (words.ts posOf, without the temporary object). */
   private locAt(ll: LogicalLine, offset: number): Loc {
-    const p = posOf(ll, offset);
-    return this.loc(p.line, p.col);
+    const s = ll.segs;
+    let i = 0;
+    // Segments are few (one per continuation); a linear scan is fastest.
+    while (i + 3 < s.length && (s[i + 3] as number) <= offset) i += 3;
+    return { file: this.file, line: s[i + 1] as number, col: (s[i + 2] as number) + (offset - (s[i] as number)) };
   }
 
   private checkNul(ll: LogicalLine): void {
@@ -52,115 +78,103 @@ class TreeBuilder {
     }
   }
 
-  /** Words of ll.text[from, to), located, reporting unterminated quotes. */
-  private words(ll: LogicalLine, raw: readonly RawWord[]): Word[] {
+  /** The word in words.ts `scanned`, located, reporting an unterminated quote. */
+  private word(ll: LogicalLine): Word {
+    const w = scanned;
+    const loc = this.locAt(ll, w.start);
+    if (w.quote === 0) return { text: w.text, loc };
+    const quote = w.quote === 34 ? '"' : "'";
+    if (w.unterminated) {
+      this.report(
+        'TSP_SYNTAX_UNTERMINATED_QUOTE',
+        'error',
+        `Unterminated ${quote}-quoted string (httpd would silently take the rest of the line)`,
+        loc,
+      );
+    }
+    return { text: w.text, quote, loc };
+  }
+
+  /** The words of ll.text[from, to), located, reporting unterminated quotes. */
+  private words(ll: LogicalLine, from: number, to: number): Word[] {
     const out: Word[] = [];
-    for (const w of raw) {
-      const loc = this.locAt(ll, w.start);
-      if (w.unterminated) {
-        this.report(
-          'TSP_SYNTAX_UNTERMINATED_QUOTE',
-          'error',
-          `Unterminated ${w.quote}-quoted string (httpd would silently take the rest of the line)`,
-          loc,
-        );
-      }
-      out.push(w.quote ? { text: w.text, quote: w.quote, loc } : { text: w.text, loc });
+    let pos = from;
+    while (scanWord(ll.text, pos, to)) {
+      pos = scanned.end;
+      out.push(this.word(ll));
     }
     return out;
   }
 
-  build(body: CstNode): SyntaxNode[] {
-    const nodes = this.items(body);
-    // End of file: whatever is still pending was never closed.
+  /** Lower-cased name of the innermost open section, if any (the parser's gates compare close tags with it). */
+  openKeys(): readonly string[] {
+    return this.keys;
+  }
+
+  /** The end of the file: sections still open were never closed. */
+  finish(): void {
     this.flushUnclosed(undefined, '');
-    return nodes;
   }
 
-  /** The items of a configFile or section node, in source order (comments and blank lines are dropped). */
-  private items(body: CstNode): SyntaxNode[] {
-    const nodes: SyntaxNode[] = [];
-    const ch = body.children;
-    const lists = KINDS.map((k) => ch[k]);
-    const heads = [0, 0, 0, 0, 0];
-    let pick = 0;
-    for (;;) {
-      // Next child in source order: the smallest offset among the lists' heads.
-      let key = '';
-      let best = Infinity;
-      for (let k = 0; k < KINDS.length; k++) {
-        const list = lists[k];
-        if (list && heads[k]! < list.length) {
-          const off = offsetOf(list[heads[k]!]!);
-          if (off < best) {
-            best = off;
-            key = KINDS[k]!;
-            pick = k;
-          }
-        }
-      }
-      if (key === '') break;
-      const child = lists[pick]![heads[pick]!++]!;
-      switch (key) {
-        case 'Directive': {
-          const d = this.directive(child as IToken);
-          if (d) nodes.push(d);
-          break;
-        }
-        case 'section': {
-          const s = this.section(child as CstNode);
-          if (s) nodes.push(s);
-          break;
-        }
-        case 'strayClose':
-          this.strayClose(child as IToken);
-          break;
-        case 'StrayGt': {
-          const t = child as IToken;
-          const ll = logicalLine(t.image, t.startLine ?? 1, t.startColumn ?? 1);
-          const w = nextWord(ll.text, 0)?.text ?? '>';
-          const cmd = w.endsWith('>') ? w.slice(0, -1) : w; // httpd strips a trailing '>' from the name
-          this.report(
-            'TSP_SYNTAX_STRAY',
-            'error',
-            `Stray '>' at the start of a line: httpd reads it as "Invalid command '${cmd}'${INVALID_CMD}"`,
-            this.tokLoc(t),
-          );
-          break;
-        }
-        case 'StrayLt':
-          this.report(
-            'TSP_SYNTAX_STRAY',
-            'error',
-            `Section tag without a name: httpd reads it as "Invalid command '<'${INVALID_CMD}"`,
-            this.tokLoc(child as IToken),
-          );
-          break;
-      }
-    }
-    return nodes;
+  /** An opening tag nested deeper than the parser follows: reported, and read as a line of its parent. */
+  tooDeep(tok: IToken, max: number): void {
+    this.report(
+      'TSP_SYNTAX_TOO_DEEP',
+      'error',
+      `<${tagInfo(tok).name}> is nested more than ${max} sections deep; tsproxyd does not follow deeper nesting (its close will be reported as stray)`,
+      this.tokLoc(tok),
+    );
   }
 
-  private directive(tok: IToken): DirectiveNode | undefined {
-    const ll = logicalLine(tok.image, tok.startLine ?? 1, tok.startColumn ?? 1);
+  strayLt(tok: IToken): void {
+    this.report(
+      'TSP_SYNTAX_STRAY',
+      'error',
+      `Section tag without a name: httpd reads it as "Invalid command '<'${INVALID_CMD}"`,
+      this.tokLoc(tok),
+    );
+  }
+
+  strayGt(t: IToken): void {
+    const ll = logicalLine(t.image, t.startLine ?? 1, t.startColumn ?? 1);
+    const w = nextWord(ll.text, 0)?.text ?? '>';
+    const cmd = w.endsWith('>') ? w.slice(0, -1) : w; // httpd strips a trailing '>' from the name
+    this.report(
+      'TSP_SYNTAX_STRAY',
+      'error',
+      `Stray '>' at the start of a line: httpd reads it as "Invalid command '${cmd}'${INVALID_CMD}"`,
+      this.tokLoc(t),
+    );
+  }
+
+  directive(tok: IToken): DirectiveNode | undefined {
+    // The node keeps only strings and Locs of the line, so its LogicalLine can be the reused scratch one.
+    const ll = logicalLine(tok.image, tok.startLine ?? 1, tok.startColumn ?? 1, this.scratch);
     this.checkNul(ll);
-    const raw = getWords(ll.text);
-    const head = raw[0];
-    if (!head) return undefined; // only possible when a NUL byte emptied the line
-    const words = this.words(ll, raw);
+    const text = ll.text;
+    if (!scanWord(text, 0)) return undefined; // only possible when a NUL byte emptied the line
+    const headEnd = scanned.end;
+    const head = this.word(ll);
+    const args: Word[] = [];
+    let pos = headEnd;
+    while (scanWord(text, pos)) {
+      pos = scanned.end;
+      args.push(this.word(ll));
+    }
     // httpd strips one trailing '>' from a (non-close) directive name: `Define> X 1` is Define.
     const name = head.text.endsWith('>') ? head.text.slice(0, -1) : head.text;
+    const rawStart = skipSpace(text, headEnd);
     return {
       kind: 'directive',
       name,
-      args: words.slice(1),
-      rawArgs: ll.text.slice(skipSpace(ll.text, head.end)),
-      loc: words[0]!.loc,
+      args,
+      rawArgs: rawStart === 0 ? text : text.slice(rawStart),
+      loc: head.loc,
     };
   }
 
-  private section(cst: CstNode): SectionNode | undefined {
-    const openTok = cst.children['OpenTag']![0] as IToken;
+  /** An opening tag: its checks and words; the section's frame (now the innermost open section). */
+  open(openTok: IToken): Frame {
     const tag = tagInfo(openTok);
     const ll = tag.ll;
     this.checkNul(ll);
@@ -201,25 +215,39 @@ class TreeBuilder {
         );
       }
     }
-    const rawArgs = text.slice(restStart, argsEnd).trim();
-    const args = this.words(ll, getWords(text, restStart, argsEnd));
+    // Trimmed of ASCII blanks only (apr_isspace), as httpd does.
+    let rawEnd = argsEnd;
+    while (rawEnd > restStart && isSpace(text.charCodeAt(rawEnd - 1))) rawEnd--;
+    const rawArgs = text.slice(restStart, rawEnd);
+    const args = this.words(ll, restStart, argsEnd);
+    const frame: Frame = { name: tag.name, key: tag.key, loc, args, rawArgs, children: [] };
+    this.stack.push(frame);
+    this.keys.push(frame.key);
+    return frame;
+  }
 
-    const me: OpenSection = { name: tag.name, loc };
-    this.stack.push(me);
-    const children = this.items(cst);
+  /** The node of a section that ended without its close (by EOF or by an outer section's close). */
+  unclosed(f: Frame): SectionNode {
+    this.pop();
+    this.pendingUnclosed.push(f);
+    return { kind: 'section', name: f.name, args: f.args, rawArgs: f.rawArgs, children: f.children, loc: f.loc };
+  }
+
+  private pop(): void {
     this.stack.pop();
+    this.keys.pop();
+  }
 
-    const closeTok = first(cst.children['closeTag']);
-    if (!closeTok) {
-      // Ended by EOF or by the close of an outer section: that one reports it.
-      this.pendingUnclosed.push(me);
-      return { kind: 'section', name: tag.name, args, rawArgs, children, loc };
-    }
+  /** The node of a section closed by `closeTok`, with the checks of the close. */
+  close(f: Frame, closeTok: IToken): SectionNode {
+    this.pop();
     const close = tagInfo(closeTok);
     const endLoc = this.tokLoc(closeTok);
     this.flushUnclosed(endLoc, close.name);
+    this.trailing = undefined;
     this.checkCloseShape(close, endLoc);
-    return { kind: 'section', name: tag.name, args, rawArgs, children, loc, endLoc };
+    const node: SectionNode = { kind: 'section', name: f.name, args: f.args, rawArgs: f.rawArgs, children: f.children, loc: f.loc, endLoc };
+    return this.trailing === undefined ? node : { ...node, endTrailing: this.trailing };
   }
 
   /** Report the sections that an outer close (or EOF) ended without their own close. */
@@ -252,17 +280,18 @@ class TreeBuilder {
     }
     const after = skipSpace(close.ll.text, close.first.end);
     if (after < close.ll.text.length) {
+      this.trailing = this.locAt(close.ll, after);
       this.report(
         'TSP_SYNTAX_TRAILING_TEXT',
         'warning',
         `Text after </${close.name}> is ignored by httpd: ${JSON.stringify(close.ll.text.slice(after))}`,
-        this.locAt(close.ll, after),
+        this.trailing,
       );
     }
     return true;
   }
 
-  private strayClose(tok: IToken): void {
+  strayClose(tok: IToken): void {
     const close = tagInfo(tok);
     const loc = this.tokLoc(tok);
     const code = close.name === '' ? 'TSP_SYNTAX_STRAY' : undefined;
@@ -281,21 +310,3 @@ class TreeBuilder {
   }
 }
 
-/** The CST keys that matter to the tree (Comment and blankLine do not). */
-const KINDS = ['Directive', 'section', 'strayClose', 'StrayGt', 'StrayLt'] as const;
-
-function offsetOf(child: CstNode | IToken): number {
-  return 'image' in child ? child.startOffset : (child.children['OpenTag']![0] as IToken).startOffset;
-}
-
-function first(toks: readonly unknown[] | undefined): IToken | undefined {
-  return toks?.[0] as IToken | undefined;
-}
-
-/** Build the syntax tree of a configFile CST; diagnostics are appended to `diags` (unsorted). */
-export function toTree(cst: CstNode, file: string, diags: Diagnostic[]): SyntaxNode[] {
-  const b = new TreeBuilder(file);
-  const nodes = b.build(cst);
-  diags.push(...b.diags);
-  return nodes;
-}

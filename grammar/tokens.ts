@@ -83,11 +83,26 @@ export const StrayGt = createToken({
   start_chars_hint: ['>'],
 });
 
+/**
+ * The first characters of a Directive line, for chevrotain's first-char optimisation (it cannot analyse the
+ * complement set in the pattern): every char code below 256 but the excluded ones, and one char code of each
+ * block chevrotain groups the char codes above 255 in (floor(code / 255), lexer.ts charCodeToOptimizedIndex);
+ * the pattern itself still decides. test/unit/grammar.test.ts checks that lines starting with chars of every
+ * block are directives.
+ */
+function directiveStartChars(): number[] {
+  const out: number[] = [];
+  for (let c = 0; c < 256; c++) if (' \t\r\v\f\n<>#'.indexOf(String.fromCharCode(c)) < 0) out.push(c);
+  for (let c = 256; c < 0x10000; c++) if (c === 256 || c % 255 === 0) out.push(c);
+  return out;
+}
+
 /** Any other line: a directive (its first word is the name). */
 export const Directive = createToken({
   name: 'Directive',
   pattern: logicalLine('[^ \\t\\r\\v\\f\\n<>#]'),
   line_breaks: true,
+  start_chars_hint: directiveStartChars(),
 });
 
 /** Order matters: chevrotain takes the first pattern that matches. */

@@ -22,6 +22,16 @@ export interface LogicalLine {
   readonly nulCol: number;
 }
 
+/** A reusable LogicalLine for logicalLine()'s common case (one physical line, no NUL): see newScratchLine(). */
+export interface ScratchLine extends LogicalLine {
+  text: string;
+  readonly segs: [number, number, number];
+}
+
+export function newScratchLine(): ScratchLine {
+  return { text: '', segs: [0, 0, 0], nulAt: -1, nulLine: 0, nulCol: 0 };
+}
+
 /** Physical line/col of a logical offset. */
 export function posOf(ll: LogicalLine, offset: number): { line: number; col: number } {
   const s = ll.segs;
@@ -41,9 +51,14 @@ function trimEnd(s: string): string {
  * Build the logical line of a line token. `image` starts at the first non-blank
  * character of the line (the lexer skipped leading blanks and continuations).
  */
-export function logicalLine(image: string, line: number, col: number): LogicalLine {
+export function logicalLine(image: string, line: number, col: number, scratch?: ScratchLine): LogicalLine {
   if (image.indexOf('\\') < 0 && image.indexOf('\0') < 0) {
-    return { text: trimEnd(image), segs: [0, line, col], nulAt: -1, nulLine: 0, nulCol: 0 };
+    if (scratch === undefined) return { text: trimEnd(image), segs: [0, line, col], nulAt: -1, nulLine: 0, nulCol: 0 };
+    // The common case, without allocating (the caller keeps nothing of the line but strings).
+    scratch.text = trimEnd(image);
+    scratch.segs[1] = line;
+    scratch.segs[2] = col;
+    return scratch;
   }
   const segs: number[] = [0, line, col];
   let out = '';
@@ -121,45 +136,94 @@ function unescape(s: string, quote: number): string {
   return out;
 }
 
-/** One ap_getword_conf step starting at `pos`. Returns undefined at end of text. */
-export function nextWord(text: string, pos: number): RawWord | undefined {
-  const n = text.length;
-  while (pos < n && isSpace(text.charCodeAt(pos))) pos++;
-  if (pos >= n) return undefined;
+/**
+ * The result of the last scanWord() call. One shared object, overwritten by every call, so that
+ * splitting a line allocates only the words' texts (callers copy what they keep).
+ */
+export const scanned = {
+  /** The word after unquoting. */
+  text: '',
+  /** 0, or the char code of the quote the word started with (34 or 39). */
+  quote: 0,
+  /** Offset of the word's first character (the quote for quoted words). */
+  start: 0,
+  /** Offset just after the word (after the closing quote). */
+  end: 0,
+  /** True when a quoted word ran to `to` without its closing quote. */
+  unterminated: false,
+};
+
+/**
+ * One ap_getword_conf step on text[pos, to): skips blanks, then fills `scanned` and returns true, or returns false
+ * at the end of the text. Allocates nothing but the word's text.
+ */
+export function scanWord(text: string, pos: number, to: number = text.length): boolean {
+  while (pos < to && isSpace(text.charCodeAt(pos))) pos++;
+  if (pos >= to) return false;
   const q = text.charCodeAt(pos);
+  const out = scanned;
+  out.start = pos;
   if (q === 34 || q === 39) {
     let e = pos + 1;
-    while (e < n && text.charCodeAt(e) !== q) {
-      if (text.charCodeAt(e) === 92 && e + 1 < n) {
+    let escaped = false;
+    while (e < to) {
+      const c = text.charCodeAt(e);
+      if (c === q) break;
+      if (c === 92 && e + 1 < to) {
         const nx = text.charCodeAt(e + 1);
         if (nx === q || nx === 92) {
+          escaped = true;
           e += 2;
           continue;
         }
       }
       e++;
     }
-    const body = unescape(text.slice(pos + 1, e), q);
-    const quote = q === 34 ? '"' : "'";
-    if (e < n) return { text: body, quote, start: pos, end: e + 1 };
-    return { text: body, quote, start: pos, end: n, unterminated: true };
+    const body = text.slice(pos + 1, e);
+    out.text = escaped ? unescape(body, q) : body;
+    out.quote = q;
+    out.unterminated = e >= to;
+    out.end = e < to ? e + 1 : to;
+    return true;
   }
   let e = pos;
-  while (e < n && !isSpace(text.charCodeAt(e))) e++;
-  return { text: unescape(text.slice(pos, e), 0), start: pos, end: e };
+  let bs = false;
+  for (; e < to; e++) {
+    const c = text.charCodeAt(e);
+    if (c === 32 || (c >= 9 && c <= 13)) break;
+    if (c === 92) bs = true;
+  }
+  const word = text.slice(pos, e);
+  out.text = bs ? unescape(word, 0) : word;
+  out.quote = 0;
+  out.unterminated = false;
+  out.end = e;
+  return true;
 }
 
-/** All words of `text` (ap_getword_conf until the line is exhausted). */
+function rawWord(): RawWord {
+  const s = scanned;
+  if (s.quote === 0) return { text: s.text, start: s.start, end: s.end };
+  const quote = s.quote === 34 ? '"' : "'";
+  return s.unterminated
+    ? { text: s.text, quote, start: s.start, end: s.end, unterminated: true }
+    : { text: s.text, quote, start: s.start, end: s.end };
+}
+
+/** One ap_getword_conf step starting at `pos`. Returns undefined at end of text. */
+export function nextWord(text: string, pos: number): RawWord | undefined {
+  return scanWord(text, pos) ? rawWord() : undefined;
+}
+
+/** All words of text[from, to) (ap_getword_conf until the line is exhausted). */
 export function getWords(text: string, from = 0, to = text.length): RawWord[] {
-  const s = to === text.length ? text : text.slice(0, to);
   const words: RawWord[] = [];
   let pos = from;
-  for (;;) {
-    const w = nextWord(s, pos);
-    if (!w) return words;
-    words.push(w);
-    pos = w.end;
+  while (scanWord(text, pos, to)) {
+    words.push(rawWord());
+    pos = scanned.end;
   }
+  return words;
 }
 
 /** Offset of the first non-blank character at or after `pos`. */

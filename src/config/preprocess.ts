@@ -87,6 +87,24 @@ function relocateSkipped(syntax: (Diagnostic | undefined)[], section: SectionNod
   });
 }
 
+/**
+ * httpd reads the close of a true conditional as a directive of its own, so `</IfModule> x` is an error there
+ * (for other sections, and false conditionals, the text is ignored and the grammar's warning stands).
+ */
+function trailingAfterTrueConditional(syntax: (Diagnostic | undefined)[], section: SectionNode, via: readonly Loc[]): void {
+  const at = section.endTrailing!;
+  const i = syntax.findIndex((d) => d?.code === 'TSP_SYNTAX_TRAILING_TEXT' && d.loc.line === at.line && d.loc.col === at.col && d.loc.file === at.file);
+  const error: Diagnostic = {
+    code: 'TSP_SYNTAX_CLOSE_TRAILING_TEXT',
+    severity: 'error',
+    message: `</${section.name}> without matching <${section.name}> section (text after the close of a true <${section.name}> is an error in httpd)`,
+    loc: section.endLoc!,
+    via,
+  };
+  if (i >= 0) syntax[i] = error;
+  else syntax.push(error);
+}
+
 function expandWords(st: ReadState, node: { rawArgs: string; args: readonly Word[]; loc: Loc }, via: readonly Loc[]): {
   args: readonly Word[];
   rawArgs: string;
@@ -120,6 +138,7 @@ function walk(
         }
         if (verdict) {
           for (const n of walk(st, raw.children, via, sections, syntax)) out.push(n);
+          if (raw.endTrailing && raw.endLoc) trailingAfterTrueConditional(syntax, raw, via);
         } else relocateSkipped(syntax, raw);
         continue;
       }

@@ -3,6 +3,24 @@
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; error: string };
 
+/**
+ * httpd's apr_isspace (C isspace in the "C" locale): space, \t, \n, \v, \f, \r only. Not JavaScript's \s or
+ * String.prototype.trim(), which also take U+00A0 (byte 0xA0 of a latin1-read file), U+FEFF and other Unicode
+ * blanks that httpd keeps as word characters.
+ */
+export function isSpace(c: number): boolean {
+  return c === 32 || (c >= 9 && c <= 13);
+}
+
+/** trim() with httpd's blanks only (see isSpace). */
+export function trimSpace(s: string): string {
+  let a = 0;
+  let b = s.length;
+  while (a < b && isSpace(s.charCodeAt(a))) a++;
+  while (b > a && isSpace(s.charCodeAt(b - 1))) b--;
+  return a === 0 && b === s.length ? s : s.slice(a, b);
+}
+
 const ok = <T>(value: T): Parsed<T> => ({ ok: true, value });
 const bad = <T>(error: string): Parsed<T> => ({ ok: false, error });
 
@@ -42,28 +60,42 @@ export function parseEnum<T extends string>(word: string, choices: readonly T[],
   return bad(`${what} must be one of ${choices.join(', ')}, not '${word}'`);
 }
 
-/** Levenshtein distance, for did-you-mean suggestions (short strings only). */
-export function editDistance(a: string, b: string): number {
+/**
+ * Levenshtein distance, for did-you-mean suggestions. With `limit`, stops as soon as the distance is known to be
+ * at least `limit` and returns `limit` (so a hopeless candidate costs little).
+ */
+export function editDistance(a: string, b: string, limit = Infinity): number {
+  if (Math.abs(a.length - b.length) >= limit) return limit;
   const prev = Array.from({ length: b.length + 1 }, (_, i) => i);
   for (let i = 1; i <= a.length; i++) {
     let diag = prev[0]!;
     prev[0] = i;
+    let rowMin = i;
     for (let j = 1; j <= b.length; j++) {
       const up = prev[j]!;
-      prev[j] = Math.min(up + 1, prev[j - 1]! + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
+      const v = Math.min(up + 1, prev[j - 1]! + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev[j] = v;
+      if (v < rowMin) rowMin = v;
       diag = up;
     }
+    if (rowMin >= limit) return limit;
   }
-  return prev[b.length]!;
+  return Math.min(prev[b.length]!, limit);
 }
+
+/** Names longer than this get no suggestion (no directive name is near; the distance would only cost time). */
+const MAX_SUGGEST_LENGTH = 64;
 
 /** The closest candidate within a small distance, case-insensitively, or undefined. */
 export function suggest(word: string, candidates: Iterable<string>): string | undefined {
+  if (word.length > MAX_SUGGEST_LENGTH) return undefined;
   const w = word.toLowerCase();
   let best: string | undefined;
   let bestD = Math.max(2, Math.floor(w.length / 3)) + 1;
   for (const c of candidates) {
-    const d = editDistance(w, c.toLowerCase());
+    // The distance is at least the difference in length: such a candidate cannot beat the best.
+    if (Math.abs(c.length - w.length) >= bestD) continue;
+    const d = editDistance(w, c.toLowerCase(), bestD);
     if (d < bestD) {
       best = c;
       bestD = d;

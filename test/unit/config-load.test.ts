@@ -232,7 +232,7 @@ test('Include: wildcards in order, directories, relative to ServerRoot, IncludeO
   assert.deepEqual(routes(load('Include inc/*.conf\n')), ['/a http://a/', '/b http://b/']);
   assert.deepEqual(routes(load('Include tree\n')), ['/x1 http://x/', '/y http://y/']);
   assert.deepEqual(routes(load('IncludeOptional nothing/*.conf\nIncludeOptional none.conf\n')), []);
-  assert.deepEqual(errors(load('Include inc/*.nomatch\n')), [`1: No matches for the wildcard '*.nomatch' in '${dir.root}/inc', failing`]);
+  assert.deepEqual(errors(load('Include inc/*.nomatch\n')), [`1: Include/IncludeOptional: No matches for the wildcard '*.nomatch' in '${dir.root}/inc', failing`]);
 });
 
 test('Include errors are located in the included file, with the chain', () => {
@@ -284,4 +284,10 @@ test('lax httpd numbers are accepted with a warning (httpd reads garbage as 0)',
 test('inside a false conditional only nesting is checked: quotes and missing > are not (httpd skips the text)', () => {
   const r = load('<IfDefine NEVER>\nBogus "x\n<Location /a\n</Location>\n</IfDefine>\n');
   assert.deepEqual(r.diagnostics, []);
+});
+
+test('text after the close of a TRUE conditional is an error (httpd); after a false one it is unread; after </Location> a warning', () => {
+  const r = load('<IfModule mod_proxy.c>\nProxyPass / http://b/\n</IfModule> x\n<IfModule mod_nope.c>\n</IfModule> y\n<Location /a>\n</Location> z\n');
+  assert.deepEqual(errors(r), ['3: </IfModule> without matching <IfModule> section (text after the close of a true <IfModule> is an error in httpd)']);
+  assert.deepEqual(r.diagnostics.filter((d) => d.severity === 'warning').map((d) => d.loc.line), [7]);
 });

@@ -4,6 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseConf, splitWords } from '../../grammar/parse.js';
+import { MAX_NESTING } from '../../grammar/parser.js';
 import type { Diagnostic, SyntaxNode, Word } from '../../grammar/ast.js';
 
 /** `text@line:col`, quoted words shown with their quote char. */
@@ -386,3 +387,83 @@ for (const c of splitCases) {
     for (const x of ws) assert.equal(x.loc.file, 'f.conf');
   });
 }
+
+// ---- nesting depth, close-line trailing text, blanks, first characters ----
+
+test('parseConf: sections nest up to MAX_NESTING levels', () => {
+  const depth = MAX_NESTING;
+  const src = '<IfDefine !X>\n'.repeat(depth) + 'ServerName x\n' + '</IfDefine>\n'.repeat(depth);
+  const r = parseConf(src, 'deep.conf');
+  assert.deepEqual(r.diagnostics, []);
+  let n: SyntaxNode | undefined = r.nodes[0];
+  let seen = 0;
+  while (n?.kind === 'section') {
+    assert.equal(n.endLoc?.line, 2 * depth + 1 - seen);
+    seen++;
+    n = n.children[0];
+  }
+  assert.equal(seen, depth);
+  assert.equal(n?.kind === 'directive' && n.name, 'ServerName');
+});
+
+test('parseConf: deeper nesting is a located error, never a crash, and the rest of the file is kept', () => {
+  for (const depth of [MAX_NESTING + 1, 50_000]) {
+    const src = '<IfDefine !X>\n'.repeat(depth) + 'ServerName x\n' + '</IfDefine>\n'.repeat(depth) + 'Listen 80\n';
+    const r = parseConf(src, 'deep.conf');
+    const allowed = new Set(['TSP_SYNTAX_TOO_DEEP', 'TSP_SYNTAX_MISMATCHED_CLOSE', 'TSP_SYNTAX_UNMATCHED_CLOSE']);
+    assert.ok(r.diagnostics.every((d) => allowed.has(d.code) && d.severity === 'error'));
+    assert.equal(r.diagnostics[0]!.code, 'TSP_SYNTAX_TOO_DEEP');
+    assert.equal(r.diagnostics[0]!.loc.line, MAX_NESTING + 1);
+    const last = r.nodes[r.nodes.length - 1]!;
+    assert.equal(last.kind === 'directive' && last.name, 'Listen');
+  }
+});
+
+test('parseConf: sections closed by an outer close, and left open, report as httpd does', () => {
+  const r = parseConf('<A>\n<B>\n<B>\n</A>\n<C>\n', 'deep.conf');
+  assert.deepEqual(r.diagnostics.map(diag), [
+    'error TSP_SYNTAX_MISMATCHED_CLOSE@4:1 Expected </B> but saw </A>',
+    'error TSP_SYNTAX_UNCLOSED@5:1 <C> was not closed.',
+  ]);
+  assert.equal(r.nodes.length, 2);
+});
+
+test('parseConf: endTrailing marks text after a close tag (httpd refuses it after a true conditional)', () => {
+  const r = parseConf('<IfModule m>\n</IfModule> x\n<Location />\n</Location>\t \n<IfDefine X>\n</IfDefine>\\\n  more\n', 't.conf');
+  const [a, b, c] = r.nodes as SyntaxNode[];
+  assert.ok(a?.kind === 'section' && b?.kind === 'section' && c?.kind === 'section');
+  assert.deepEqual(a.endTrailing, { file: 't.conf', line: 2, col: 13 });
+  assert.equal(b.endTrailing, undefined); // trailing blanks are not text
+  assert.equal('endTrailing' in b, false);
+  assert.deepEqual(c.endTrailing, { file: 't.conf', line: 7, col: 3 }); // after a continuation
+  assert.deepEqual(r.diagnostics.map(diag), [
+    'warning TSP_SYNTAX_TRAILING_TEXT@2:13 Text after </IfModule> is ignored by httpd: "x"',
+    'warning TSP_SYNTAX_TRAILING_TEXT@7:3 Text after </IfDefine> is ignored by httpd: "more"',
+  ]);
+});
+
+test('parseConf: only ASCII blanks separate words; U+00A0 and U+FEFF are word characters (apr_isspace)', () => {
+  const r = parseConf('<Location /a\u00a0>\nHeader set X a\u00a0b\ufeff\n</Location>\n', 'u.conf');
+  assert.deepEqual(show(r.nodes), [
+    '<Location>@1:1 [/a\u00a0@1:11] raw="/a\u00a0" end=3:1',
+    '  Header@2:1 [set@2:8 X@2:12 a\u00a0b\ufeff@2:14] raw="set X a\u00a0b\ufeff"',
+  ]);
+  const t = parseConf('<If "x"\u00a0>\n</If>\n', 'u.conf');
+  assert.equal(t.nodes[0]!.rawArgs, '"x"\u00a0');
+});
+
+test('parseConf: a line may start with any character outside the blanks and <>#: it is a directive', () => {
+  // The lexer's first-character table (tokens.ts directiveStartChars) must cover every block of char codes.
+  for (let c = 1; c < 0x10000; c += c < 0x300 ? 1 : 97) {
+    const ch = String.fromCharCode(c);
+    if (' \t\n\r\v\f<>#\\"\''.includes(ch)) continue;
+    const r = parseConf(`${ch}x a\n`, 'c.conf');
+    assert.equal(r.nodes.length, 1, `char ${c}`);
+    assert.equal(r.nodes[0]!.kind, 'directive', `char ${c}`);
+    assert.deepEqual(r.diagnostics, [], `char ${c}`);
+  }
+});
+
+// ---- to-tree.ts builds the nesting that parser.ts's grammar describes ----
+
+/** Nesting as the chevrotain CST has it: directives and sections in source order, sections closed or not. */

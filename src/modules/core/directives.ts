@@ -3,7 +3,7 @@ import { acceptRow, flagRow, S, SV, SVD, valueRow } from '../../config/rows.js';
 import type { DirectiveDef, ModuleDef } from '../../config/types.js';
 import { parseDuration, parseEnum } from '../../config/values.js';
 import { serverRootRelative, statPath } from '../shared/files.js';
-import { parseHostPort, parseListen } from './listen.js';
+import { parseListen } from './listen.js';
 import { coreSections } from './sections.js';
 import type { CoreDirConf, CoreServerConf } from './types.js';
 
@@ -30,28 +30,56 @@ function laxSeconds(name: string) {
   };
 }
 
+/** APR's apr_fnmatch_test: does the string hold a wildcard (`*`, `?`, or a `[` with a later `]`)? */
+function fnmatchTest(s: string): boolean {
+  let nesting = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s[i];
+    if (c === '?' || c === '*') return true;
+    if (c === '\\') {
+      if (++i >= s.length) return false;
+    } else if (c === '[') nesting++;
+    else if (c === ']' && nesting > 0) return true;
+  }
+  return false;
+}
+
+/** C atoi(): optional blanks and sign, then leading digits; 0 when there are none. */
+function atoi(s: string): number {
+  const m = /^[ \t\n\v\f\r]*([+-]?\d+)/.exec(s);
+  return m ? Number.parseInt(m[1]!, 10) : 0;
+}
+
+// httpd's core.c server_hostname_port: a wildcard is refused; an optional `scheme://`; the port is what atoi()
+// reads after the FIRST ':' (so `[::1]:80` is a wildcard-looking name and `a:80x` is port 80).
 const serverName: DirectiveDef<CoreServerConf> = {
   name: 'ServerName',
   args: 'TAKE1',
   where: SV,
   help: 'The hostname and port of the server',
   apply(conf, [arg], at) {
-    let rest = arg!;
-    let scheme: string | undefined;
-    const m = /^([a-z][a-z0-9+.-]*):\/\//i.exec(rest);
-    if (m) {
-      scheme = m[1]!.toLowerCase();
-      rest = rest.slice(m[0].length);
+    const whole = arg!;
+    if (fnmatchTest(whole)) {
+      return `Invalid ServerName "${whole}" use ServerAlias to set multiple server names.`;
     }
-    const hp = parseHostPort(rest);
+    let rest = whole;
+    let scheme: string | undefined;
+    const sep = whole.indexOf('://');
+    if (sep >= 0) {
+      scheme = whole.slice(0, sep).toLowerCase();
+      rest = whole.slice(sep + 3);
+    }
+    const colon = rest.indexOf(':');
     let port: number | undefined;
-    if (hp?.port !== undefined) {
-      port = Number(hp.port);
-      if (!/^\d+$/.test(hp.port) || port < 1 || port > 65535) {
-        return `The port number "${rest}" is outside the appropriate range (i.e., 1..65535).`;
+    let host = rest;
+    if (colon >= 0) {
+      host = rest.slice(0, colon);
+      port = atoi(rest.slice(colon + 1));
+      if (port <= 0 || port >= 65536) {
+        return `The port number "${whole}" is outside the appropriate range (i.e., 1..65535).`;
       }
     }
-    conf.server.serverName = { host: (hp?.host ?? rest).toLowerCase(), loc: at.loc, ...(scheme ? { scheme } : {}), ...(port ? { port } : {}) };
+    conf.server.serverName = { host: host.toLowerCase(), loc: at.loc, ...(scheme ? { scheme } : {}), ...(port ? { port } : {}) };
   },
 };
 

@@ -61,7 +61,8 @@ export function parseTargetUrl(raw: string, what: string): TargetParse {
     if (rest !== '' && !rest.startsWith(':')) return { ok: false, error: `${what} Unable to parse URL: ${raw}` };
     portText = rest === '' ? undefined : rest.slice(1);
   } else {
-    const colon = authority.lastIndexOf(':');
+    // apr_uri_parse: the port starts at the FIRST ':' (so `a:1:2` and `::` are unparsable, not hosts with colons).
+    const colon = authority.indexOf(':');
     host = colon < 0 ? authority : authority.slice(0, colon);
     portText = colon < 0 ? undefined : authority.slice(colon + 1);
   }

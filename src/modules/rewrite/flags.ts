@@ -1,6 +1,7 @@
 // RewriteRule and RewriteCond flags as data (httpd's cmd_rewriterule_setflag / cmd_rewritecond_setflag).
 // Names compare case-insensitively; `key=value` splits at the first '='. Messages are httpd 2.4.71's, verified with
 // `apache2 -t`; they get the "RewriteRule: " / "RewriteCond: " prefix from the caller.
+import { trimSpace } from '../../config/values.js';
 import { atoi } from '../shared/files.js';
 import type { CondFlags, CookieSpec, RuleFlags } from './model.js';
 
@@ -144,7 +145,7 @@ function lookup<F>(table: readonly FlagDef<F>[], key: string): FlagDef<F> | unde
 export function parseFlagField<F>(field: string, table: readonly FlagDef<F>[], flags: F, warn: Warn, quirkD: boolean): string | undefined {
   if (!field.startsWith('[') || !field.endsWith(']') || field.length < 2) return 'bad flag delimiters';
   for (const piece of field.slice(1, -1).split(',')) {
-    const item = piece.trim();
+    const item = trimSpace(piece); // apr_isspace: ASCII blanks only
     const eq = item.indexOf('=');
     const key = eq < 0 ? item : item.slice(0, eq);
     const value = eq < 0 ? '' : item.slice(eq + 1);

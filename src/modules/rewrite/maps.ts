@@ -13,9 +13,9 @@ const DBM_CHECKFILE: Readonly<Record<string, (f: string) => string>> = {
   sdbm: (f) => `${f}.dir`,
 };
 
-/** apr_tokenize_to_argv, simplified: whitespace-separated words, "…" or '…' quoting. */
+/** apr_tokenize_to_argv, simplified: words separated by ASCII blanks (apr_isspace), "…" or '…' quoting. */
 function tokenize(cmd: string): string[] {
-  return [...cmd.matchAll(/"([^"]*)"|'([^']*)'|(\S+)/g)].map((m) => m[1] ?? m[2] ?? m[3]!);
+  return [...cmd.matchAll(/"([^"]*)"|'([^']*)'|([^ \t\n\v\f\r]+)/g)].map((m) => m[1] ?? m[2] ?? m[3]!);
 }
 
 export function parseRewriteMap(args: readonly string[], serverRoot: string, loc: Loc): RewriteMapDef | string {

@@ -1,6 +1,7 @@
 // mod_rewrite's own argument parsing: RewriteRule and RewriteCond are RAW_ARGS in httpd and split their line with
 // parseargline(), not with ap_getword_conf(); CondPattern operators; the substitution's kind.
 import { compilePcre } from '../../config/regex.js';
+import { isSpace, trimSpace } from '../../config/values.js';
 import type { CondPattern, FileTest, IntOp, StringOp, Substitution } from './model.js';
 
 export interface ArgLine {
@@ -13,14 +14,15 @@ export interface ArgLine {
 
 /**
  * httpd's parseargline(): up to three words; a word may be quoted with " or ' (no escapes inside; the quote ends
- * it), and outside quotes a backslash keeps the following whitespace in the word (the backslash stays). Fails only
+ * it), and outside quotes a backslash keeps the following whitespace in the word (the backslash stays). Blanks are
+ * apr_isspace's (ASCII only: U+00A0 is a word character). Fails only
  * when the first word runs to the end of the line (so there is no second word).
  */
 export function parseArgLine(raw: string): ArgLine | undefined {
   let i = 0;
   const words: string[] = [];
   const skipSpace = () => {
-    while (i < raw.length && /\s/.test(raw[i]!)) i++;
+    while (i < raw.length && isSpace(raw.charCodeAt(i))) i++;
   };
   for (let n = 0; n < 3; n++) {
     skipSpace();
@@ -29,15 +31,15 @@ export function parseArgLine(raw: string): ArgLine | undefined {
     const start = i;
     for (; i < raw.length; i++) {
       const c = raw[i]!;
-      if (q === undefined ? /\s/.test(c) : c === q) break;
-      if (c === '\\' && /\s/.test(raw[i + 1] ?? '')) i++;
+      if (q === undefined ? isSpace(c.charCodeAt(0)) : c === q) break;
+      if (c === '\\' && i + 1 < raw.length && isSpace(raw.charCodeAt(i + 1))) i++;
     }
     if (n === 0 && i >= raw.length) return undefined;
     words.push(raw.slice(start, i));
     i++; // past the terminator
   }
   const [a1 = '', a2 = '', a3] = words;
-  return { a1, a2, ...(a3 !== undefined ? { a3 } : {}), trailing: raw.slice(Math.min(i, raw.length)).trim() };
+  return { a1, a2, ...(a3 !== undefined ? { a3 } : {}), trailing: trimSpace(raw.slice(Math.min(i, raw.length))) };
 }
 
 /** Schemes httpd's is_absolute_uri() recognises (mod_rewrite.c). */

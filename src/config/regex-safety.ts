@@ -1,0 +1,59 @@
+// A check-time warning for regexes that can backtrack catastrophically on a hostile request path (ReDoS): an
+// unbounded repetition of a group whose own last element is an unbounded repetition, e.g. ^(a+)+$, (.*)*x or
+// (\w+)*$. Groups that end in a literal, such as ([a-z0-9-]+\.)*, are delimited and left alone. JavaScript's
+// engine backtracks like PCRE, so httpd has the same exposure; it just says nothing.
+
+const UNBOUNDED_BRACE = /^\{\d*,\}/;
+
+/** A warning when `source` has the nested-repetition shape, else undefined. */
+export function nestedQuantifier(source: string): string | undefined {
+  // For each open group: where it starts and whether its latest element is an unbounded repetition.
+  const open: { start: number; endsUnbounded: boolean }[] = [];
+  let closed: { start: number; end: number; endsUnbounded: boolean } | undefined; // a group that just closed
+  let inClass = false;
+  const markLast = (unbounded: boolean) => {
+    const g = open[open.length - 1];
+    if (g) g.endsUnbounded = unbounded;
+  };
+  for (let i = 0; i < source.length; i++) {
+    const c = source[i]!;
+    if (inClass) {
+      if (c === '\\') i++;
+      else if (c === ']') inClass = false;
+      continue;
+    }
+    const unbounded = c === '*' || c === '+' || (c === '{' && UNBOUNDED_BRACE.test(source.slice(i, i + 12)));
+    if (unbounded) {
+      if (closed?.endsUnbounded) {
+        const shape = source.slice(closed.start, closed.end + 1) + c;
+        return `'${shape}' repeats a group that ends in a repetition: a crafted request path can make it take exponential time (ReDoS); bound one of the two repetitions`;
+      }
+      markLast(true);
+      closed = undefined;
+      continue;
+    }
+    if (c === '?' && closed !== undefined) continue; // (x)? keeps the group as the element just seen
+    closed = undefined;
+    if (c === '\\') {
+      i++;
+      markLast(false);
+    } else if (c === '[') {
+      inClass = true;
+      if (source[i + 1] === ']') i++;
+      markLast(false);
+    } else if (c === '(') {
+      open.push({ start: i, endsUnbounded: false });
+    } else if (c === ')') {
+      const g = open.pop();
+      if (g) {
+        closed = { ...g, end: i };
+        markLast(g.endsUnbounded);
+      }
+    } else if (c === '|') {
+      markLast(false);
+    } else if (c !== '?' && c !== '^' && c !== '$' && c !== ':' && c !== '=' && c !== '!') {
+      markLast(false);
+    }
+  }
+  return undefined;
+}
