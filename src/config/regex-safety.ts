@@ -2,6 +2,8 @@
 // unbounded repetition of a group whose own last element is an unbounded repetition, e.g. ^(a+)+$, (.*)*x or
 // (\w+)*$. Groups that end in a literal, such as ([a-z0-9-]+\.)*, are delimited and left alone. JavaScript's
 // engine backtracks like PCRE, so httpd has the same exposure; it just says nothing.
+import type { Word } from '../../grammar/ast.js';
+import type { Site } from './types.js';
 
 const UNBOUNDED_BRACE = /^\{\d*,\}/;
 
@@ -56,4 +58,10 @@ export function nestedQuantifier(source: string): string | undefined {
     }
   }
   return undefined;
+}
+
+/** Reports nestedQuantifier()'s warning for a regex about to be matched against request data. */
+export function warnIfReDoS(source: string, at: Pick<Site, 'report'>, word?: Word): void {
+  const why = nestedQuantifier(source);
+  if (why !== undefined) at.report('warning', why, word, 'TSP_REGEX_REDOS');
 }

@@ -2,12 +2,15 @@
 // <FilesMatch>, <If>/<ElseIf>/<Else>, <Limit>/<LimitExcept>.
 import { compilePcre } from '../../config/regex.js';
 import { SV, SVD, S } from '../../config/rows.js';
-import type { SectionDef } from '../../config/types.js';
+import { warnIfReDoS } from '../../config/regex-safety.js';
+import type { SectionDef, Site } from '../../config/types.js';
 import { parseAddrPort } from './listen.js';
 
-function regexCheck(source: string): string | undefined {
+function regexCheck(source: string, at: Site): string | undefined {
   const r = compilePcre(source);
-  return r.ok ? undefined : `Regex could not be compiled (${r.error})`;
+  if (!r.ok) return `Regex could not be compiled (${r.error})`;
+  warnIfReDoS(source, at);
+  return undefined;
 }
 
 /**
@@ -16,11 +19,11 @@ function regexCheck(source: string): string | undefined {
  * one ap_getword_conf word and refuse any text left); a regex form must compile.
  */
 function pathOrRegex(name: string, matchForm: boolean) {
-  return (args: readonly string[]): string | undefined => {
+  return (args: readonly string[], at: Site): string | undefined => {
     const tilde = !matchForm && args[0] === '~';
     if (args.length > (tilde ? 2 : 1)) return `Multiple <${name}> arguments not (yet) supported.`;
-    if (matchForm) return regexCheck(args[0]!);
-    if (tilde && args[1] !== undefined) return regexCheck(args[1]);
+    if (matchForm) return regexCheck(args[0]!, at);
+    if (tilde && args[1] !== undefined) return regexCheck(args[1], at);
     return undefined;
   };
 }

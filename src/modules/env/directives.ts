@@ -1,6 +1,7 @@
 // mod_env and mod_setenvif: environment variables that steer mod_proxy (proxy-nokeepalive, no-proxy,
 // force-proxy-request-1.0 …) and logging.
 import { compilePcre } from '../../config/regex.js';
+import { warnIfReDoS } from '../../config/regex-safety.js';
 import { SVD } from '../../config/rows.js';
 import type { DirectiveDef, ModuleDef } from '../../config/types.js';
 
@@ -44,11 +45,12 @@ function setEnvIf(name: string, nocase: boolean, fixedAttribute?: string): Direc
     args: fixedAttribute ? 'ITERATE2' : 'TAKE_ARGV',
     where: SVD,
     help: fixedAttribute ? 'A browser regex and a list of variables.' : 'A header-name, regex and a list of variables.',
-    apply(c, words) {
+    apply(c, words, at) {
       const [attribute, pattern, ...assignments] = fixedAttribute ? [fixedAttribute, ...words] : words;
       if (pattern === undefined || assignments.length === 0) return `${name} requires at least three arguments`;
       const re = compilePcre(pattern, { nocase });
       if (!re.ok) return `${name} regex could not be compiled. (${re.error})`;
+      warnIfReDoS(pattern, at);
       (c.dir ?? c.server).push({ attribute: attribute!, regex: re.re, assignments });
     },
   };

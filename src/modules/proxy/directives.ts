@@ -2,6 +2,7 @@
 import { acceptRow, flagRow, SV, SVD, valueRow } from '../../config/rows.js';
 import { serverConf, type DirectiveDef, type ModuleDef, type SectionDef, type Site } from '../../config/types.js';
 import { compilePcre } from '../../config/regex.js';
+import { warnIfReDoS } from '../../config/regex-safety.js';
 import { parseEnum } from '../../config/values.js';
 import { balancerMember, ensureBalancer, proxySet } from './balancer.js';
 import { describeProxy } from './describe.js';
@@ -88,7 +89,9 @@ function proxySectionCheck(matchForm: boolean) {
     const arg = args[0]!;
     if (matchForm) {
       const c = compilePcre(arg);
-      return c.ok ? undefined : `Regex could not be compiled (${c.error})`;
+      if (!c.ok) return `Regex could not be compiled (${c.error})`;
+      warnIfReDoS(arg, at);
+      return undefined;
     }
     const m = /^balancer:\/\/([^/?#]+)/i.exec(arg.replace(/^proxy:/i, ''));
     if (m) ensureBalancer(serverConf(at.server, proxyModule), m[1]!.toLowerCase(), at);

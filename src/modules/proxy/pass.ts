@@ -1,6 +1,7 @@
 // ProxyPass / ProxyPassMatch (and the one-line Proxy / ProxyMatch spellings from the mod_proxy_wstunnel text):
 // word parsing exactly as httpd's add_pass, producing a typed ProxyRoute.
 import { compilePcre } from '../../config/regex.js';
+import { warnIfReDoS } from '../../config/regex-safety.js';
 import type { Site } from '../../config/types.js';
 import { parseTargetUrl } from './target-url.js';
 import type { ProxyRoute } from './types.js';
@@ -60,6 +61,7 @@ export function parsePass(
   if (regex) {
     const c = compilePcre(path);
     if (!c.ok) return { ok: false, error: `Regular expression could not be compiled. (${c.error})` };
+    warnIfReDoS(path, at, location ? undefined : at.words[first]);
     compiled = c.re;
   }
 

@@ -10,6 +10,7 @@ import { parseRewriteMap } from './maps.js';
 import { newRuleFlags, newScope } from './model.js';
 import type { CondFlags, RewriteDirConf, RewriteOption, RewriteScope, RewriteServerConf } from './model.js';
 import { classifySubstitution, parseArgLine, parseCondPattern } from './parse.js';
+import { warnIfReDoS } from '../../config/regex-safety.js';
 
 type Conf = { server: RewriteServerConf; dir: RewriteDirConf | undefined };
 
@@ -41,6 +42,7 @@ function rewriteCond(conf: Conf, at: Site): string | undefined {
   }
   const testString = fixAngleVars(line.a1, at);
   const parsed = parseCondPattern(testString, line.a2, flags.noCase);
+  if (parsed.ok && parsed.pattern.kind === 'regex') warnIfReDoS(parsed.pattern.source, at);
   if (!parsed.ok) return `RewriteCond: ${parsed.error}`;
   if (parsed.nocaseIgnored) {
     at.report('warning', `RewriteCond: NoCase option for non-regex pattern '${line.a2}' is not supported and will be ignored.`, undefined, 'AH00665');
@@ -63,6 +65,7 @@ function rewriteRule(conf: Conf, at: Site): string | undefined {
   const source = negate ? line.a1.slice(1) : line.a1;
   const re = compilePcre(source, { nocase: flags.noCase });
   if (!re.ok) return `RewriteRule: ${re.error}`;
+  warnIfReDoS(source, at);
   const substitution = classifySubstitution(line.a2);
   if (flags.proxy && substitution.kind !== 'absolute' && substitution.kind !== 'url-path') {
     at.report(
