@@ -6,9 +6,12 @@ import type { Word } from '../../grammar/ast.js';
 import type { Site } from './types.js';
 
 const UNBOUNDED_BRACE = /^\{\d*,\}/;
+/** The shape needs a group directly followed by a repetition; most patterns have none and skip the scan. */
+const GROUP_REPEATED = /\)\??[*+{]/;
 
 /** A warning when `source` has the nested-repetition shape, else undefined. */
 export function nestedQuantifier(source: string): string | undefined {
+  if (!GROUP_REPEATED.test(source)) return undefined;
   // For each open group: where it starts and whether its latest element is an unbounded repetition.
   const open: { start: number; endsUnbounded: boolean }[] = [];
   let closed: { start: number; end: number; endsUnbounded: boolean } | undefined; // a group that just closed

@@ -14,17 +14,18 @@ function collapse(path: string): string {
   return path.includes('//') ? path.replace(/\/{2,}/g, '/') : path;
 }
 
-/** R's prefixes that could match R as a path: before and after each '/', and R itself. */
-function candidates(path: string): string[] {
-  const out: string[] = [];
+/**
+ * An earlier rule whose prefix matches R as a path: one of R's prefixes before or after a '/', or R itself
+ * (only lengths some earlier rule has are looked up).
+ */
+function shadowingRule(path: string, first: ReadonlyMap<string, ProxyRoute>, lengths: ReadonlySet<number>): ProxyRoute | undefined {
+  const probe = (len: number) => (lengths.has(len) ? first.get(len === path.length ? path : path.slice(0, len)) : undefined);
   for (let i = 0; i < path.length; i++) {
-    if (path.charCodeAt(i) === 47) {
-      if (i > 0) out.push(path.slice(0, i));
-      out.push(path.slice(0, i + 1));
-    }
+    if (path.charCodeAt(i) !== 47) continue;
+    const hit = (i > 0 ? probe(i) : undefined) ?? probe(i + 1);
+    if (hit) return hit;
   }
-  out.push(path);
-  return out;
+  return probe(path.length);
 }
 
 /** With ProxyWebsocketFallbackToProxyHttp Off, httpd skips a ws:// rule for requests without Upgrade. */
@@ -42,6 +43,7 @@ function checkScope(scope: ServerScope, main: ServerScope, report: (d: Diagnosti
   const inherited = inherits ? ((main.confs.get('proxy') as ProxyServerConf | undefined)?.routes ?? []) : [];
   const legacy = legacyWsSkipping(scope, main);
   const first = new Map<string, ProxyRoute>(); // collapsed prefix → the first rule with it
+  const lengths = new Set<number>(); // the lengths of first's keys
   const all = [...inherited, ...own];
   all.forEach((r, j) => {
     const mine = j >= inherited.length;
@@ -51,20 +53,19 @@ function checkScope(scope: ServerScope, main: ServerScope, report: (d: Diagnosti
       report({ code: 'TSP_ROUTE_NEVER', severity: 'warning', loc: r.loc, message: `${r.spelling} ${r.path} can never match: request paths start with '/'` });
       return;
     }
-    if (mine && first.size > 0) {
-      for (const c of candidates(path)) {
-        const earlier = first.get(c);
-        if (earlier === undefined) continue;
-        report({
-          code: 'TSP_ROUTE_SHADOWED',
-          severity: 'warning',
-          loc: r.loc,
-          message: `${r.spelling} ${r.path} is never used: ${earlier.spelling} ${earlier.path} at ${earlier.loc.file}:${earlier.loc.line} matches every such path first (first match wins; put the more specific rule first)`,
-        });
-        break;
-      }
+    const earlier = mine && first.size > 0 ? shadowingRule(path, first, lengths) : undefined;
+    if (earlier) {
+      report({
+        code: 'TSP_ROUTE_SHADOWED',
+        severity: 'warning',
+        loc: r.loc,
+        message: `${r.spelling} ${r.path} is never used: ${earlier.spelling} ${earlier.path} at ${earlier.loc.file}:${earlier.loc.line} matches every such path first (first match wins; put the more specific rule first)`,
+      });
     }
-    if (!(legacy && isWs(r)) && !first.has(path)) first.set(path, r);
+    if (!(legacy && isWs(r)) && !first.has(path)) {
+      first.set(path, r);
+      lengths.add(path.length);
+    }
   });
 }
 
