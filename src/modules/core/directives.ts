@@ -2,7 +2,8 @@
 import { acceptRow, flagRow, S, SV, SVD, valueRow } from '../../config/rows.js';
 import type { DirectiveDef, ModuleDef } from '../../config/types.js';
 import { parseDuration, parseEnum } from '../../config/values.js';
-import { serverRootRelative, statPath } from '../shared/files.js';
+import { fnmatchTest } from '../../config/fnmatch.js';
+import { atoi, serverRootRelative, statPath } from '../shared/files.js';
 import { parseListen } from './listen.js';
 import { coreSections } from './sections.js';
 import type { CoreDirConf, CoreServerConf } from './types.js';
@@ -28,26 +29,6 @@ function laxSeconds(name: string) {
     const c = count(w);
     return { ...c, value: c.value * 1000 };
   };
-}
-
-/** APR's apr_fnmatch_test: does the string hold a wildcard (`*`, `?`, or a `[` with a later `]`)? */
-function fnmatchTest(s: string): boolean {
-  let nesting = 0;
-  for (let i = 0; i < s.length; i++) {
-    const c = s[i];
-    if (c === '?' || c === '*') return true;
-    if (c === '\\') {
-      if (++i >= s.length) return false;
-    } else if (c === '[') nesting++;
-    else if (c === ']' && nesting > 0) return true;
-  }
-  return false;
-}
-
-/** C atoi(): optional blanks and sign, then leading digits; 0 when there are none. */
-function atoi(s: string): number {
-  const m = /^[ \t\n\v\f\r]*([+-]?\d+)/.exec(s);
-  return m ? Number.parseInt(m[1]!, 10) : 0;
 }
 
 // httpd's core.c server_hostname_port: a wildcard is refused; an optional `scheme://`; the port is what atoi()

@@ -53,9 +53,6 @@ export const balancerMember: DirectiveDef<ProxyServerConf, ProxyDirConf> = {
     const url = parseTargetUrl(urlWord, 'BalancerMember');
     if (!url.ok) return url.error;
     if (url.value.scheme === 'balancer') return 'BalancerMember a balancer cannot be a member of a balancer';
-    if (url.value.path !== '' && url.value.path !== '/') {
-      at.report('warning', `BalancerMember ${urlWord}: the path of a member URL is not used for routing; the ProxyPass target's path is appended to the member's scheme://host:port`, at.words[rest === words ? 0 : 1]);
-    }
     const params: WorkerParams = {};
     for (const p of rest.slice(1)) {
       const eq = p.indexOf('=');

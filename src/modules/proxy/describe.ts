@@ -24,7 +24,7 @@ export function describeProxy(scope: ServerScope, model: ConfigModel): string[] 
     if (route) out.push(describeRoute(route, `<${d.section} ${d.args.join(' ')}> `));
   }
   const own = (scope.confs.get('proxy') as ProxyServerConf | undefined);
-  if (scope.isVirtual && own?.passInherit !== false) {
+  if (scope.isVirtual) {
     for (const r of (model.main.confs.get('proxy') as ProxyServerConf | undefined)?.routes ?? []) out.push(describeRoute(r, '(from main server) '));
   }
   for (const r of own?.routes ?? []) out.push(describeRoute(r));

@@ -3,7 +3,7 @@ import { acceptRow, flagRow, SV, SVD, valueRow } from '../../config/rows.js';
 import { serverConf, type DirectiveDef, type ModuleDef, type SectionDef, type Site } from '../../config/types.js';
 import { compilePcre } from '../../config/regex.js';
 import { warnIfReDoS } from '../../config/regex-safety.js';
-import { parseEnum } from '../../config/values.js';
+import { parseEnum, parseOnOff } from '../../config/values.js';
 import { balancerMember, ensureBalancer, proxySet } from './balancer.js';
 import { describeProxy } from './describe.js';
 import { warnShadowedRoutes } from './shadow.js';
@@ -142,7 +142,20 @@ export const proxyModule: ModuleDef<ProxyServerConf, ProxyDirConf> = {
       c.requests = on;
     }),
     errorOverride(),
-    flagRow('ProxyPassInherit', SV, 'Inherit ProxyPass directives defined from the main server', (c: ProxyServerConf, on) => (c.passInherit = on)),
+    {
+      name: 'ProxyPassInherit',
+      args: 'FLAG',
+      where: SV,
+      help: 'Inherit ProxyPass directives defined from the main server',
+      apply(conf, [w], at) {
+        const v = parseOnOff(w!, 'ProxyPassInherit');
+        if (!v.ok) return v.error;
+        conf.server.passInherit = v.value;
+        // Measured on apache2 2.4.71: a vhost still uses the main server's ProxyPass rules with Off (in the vhost
+        // or in the main server); tsproxyd routes the same way and says so.
+        if (!v.value) at.report('warning', 'ProxyPassInherit Off has no effect in httpd 2.4.71, and none in tsproxyd: virtual hosts still use the main server\'s ProxyPass rules first', at.words[0]);
+      },
+    },
     flagRow('ProxyPassInterpolateEnv', SVD, 'Interpolate Env Vars in reverse Proxy', (c: ProxyServerConf, on) => (c.interpolateEnv = on)),
     valueRow('ProxyBadHeader', SV, 'How to handle bad header line in response: IsError | Ignore | StartBody', (w) => {
       const v = parseEnum(w, ['IsError', 'Ignore', 'StartBody'] as const, 'ProxyBadHeader');

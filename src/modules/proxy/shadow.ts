@@ -39,7 +39,8 @@ const isWs = (r: ProxyRoute) => r.target?.scheme === 'ws' || r.target?.scheme ==
 
 function checkScope(scope: ServerScope, main: ServerScope, report: (d: Diagnostic) => void): void {
   const own = (scope.confs.get('proxy') as ProxyServerConf | undefined)?.routes ?? [];
-  const inherits = scope !== main && (scope.confs.get('proxy') as ProxyServerConf | undefined)?.passInherit !== false;
+  // httpd 2.4.71 puts the main server's ProxyPass rules before a vhost's whatever ProxyPassInherit says (measured).
+  const inherits = scope !== main;
   const inherited = inherits ? ((main.confs.get('proxy') as ProxyServerConf | undefined)?.routes ?? []) : [];
   const legacy = legacyWsSkipping(scope, main);
   const first = new Map<string, ProxyRoute>(); // collapsed prefix → the first rule with it

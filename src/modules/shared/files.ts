@@ -19,8 +19,8 @@ export function statPath(path: string): { kind: FileKind; size: number } {
   }
 }
 
-/** C's atoi: optional blanks and sign, then leading digits; anything else gives 0. */
+/** C's atoi: optional ASCII blanks and sign, then leading digits; anything else gives 0. */
 export function atoi(s: string): number {
-  const m = /^\s*([+-]?\d+)/.exec(s);
+  const m = /^[ \t\n\v\f\r]*([+-]?\d+)/.exec(s);
   return m ? Number(m[1]) : 0;
 }

@@ -1,0 +1,253 @@
+// compilePlan: the config model as a Plan, one ServerPlan per server, merged the way httpd merges the main server
+// into each <VirtualHost> (verified against apache2 2.4.71 where noted).
+//
+//  - ProxyPass lists: the main server's rules come FIRST, then the vhost's. httpd's merge_proxy_config appends the
+//    alias arrays unconditionally: `ProxyPassInherit Off` in a vhost did NOT stop a main-server `ProxyPass /p` from
+//    serving that vhost's /p (verified; ProxyPassInherit only governs ProxyRemote lists there).
+//  - ProxyPreserveHost, ProxyAddHeaders, ProxyErrorOverride, LimitRequestBody: vhost value, else the main server's,
+//    else httpd's default; then each matching <Location>/<LocationMatch> that sets one overrides it, in order.
+//  - ProxyVia, ProxyTimeout, Timeout: vhost value, else the main server's, else the default.
+//  - ProxyPassReverse*, Header/RequestHeader: main server's, then the vhost's, then the matching sections'.
+import { hostname } from 'node:os';
+import type { Loc } from '../../grammar/ast.js';
+import { compilePcre } from '../config/regex.js';
+import type { ConfigModel, DirScope, ServerScope } from '../config/types.js';
+import { parseAddrPort } from '../modules/core/listen.js';
+import type { CoreDirConf, CoreServerConf } from '../modules/core/types.js';
+import type { HeaderOp, HeadersConf } from '../modules/headers/directives.js';
+import { parseTargetUrl } from '../modules/proxy/target-url.js';
+import type { BalancerDef, ProxyDirConf, ProxyRoute, ProxyServerConf } from '../modules/proxy/types.js';
+import type { WorkerParams } from '../modules/proxy/worker-params.js';
+import { toBytes } from './canon-path.js';
+import { fnmatchTest, fnmatchToRegExp } from '../config/fnmatch.js';
+import { buildPrefixIndex } from './prefix-index.js';
+import type { CompiledLocation, CompiledRule, ServerRouting, VhostAddr } from './routing.js';
+import type { Backend, Plan, ProxySettings, ServerPlan } from './types.js';
+
+const DEFAULT_TIMEOUT_MS = 60_000;
+const DEFAULT_LIMIT_REQUEST_BODY = 1_073_741_824; // httpd 2.4.54+
+
+const core = (s: ServerScope) => s.confs.get('core') as CoreServerConf | undefined;
+const proxy = (s: ServerScope) => s.confs.get('proxy') as ProxyServerConf | undefined;
+const headers = (s: ServerScope) => s.confs.get('headers') as HeadersConf | undefined;
+
+const DEFAULT_PORT: Record<string, number> = { http: 80, ws: 80, https: 443, wss: 443 };
+
+/** A worker's identity: scheme://host:port (IPv6 in brackets). */
+export function backendKey(scheme: string, host: string, port: number): string {
+  return `${scheme}://${host.includes(':') ? `[${host}]` : host}:${port}`;
+}
+
+export function makeBackend(scheme: Backend['scheme'], host: string, port: number | undefined, params: Readonly<WorkerParams>): Backend {
+  const p = port ?? DEFAULT_PORT[scheme]!;
+  return { key: backendKey(scheme, host, p), scheme, host, port: p, params };
+}
+
+/** A URL as workers are compared: lower-case scheme and host, explicit port, then the path as written. */
+export function normalWorkerUrl(raw: string): string | undefined {
+  const t = parseTargetUrl(raw, '');
+  if (!t.ok || t.value.scheme === 'balancer') return undefined;
+  const port = t.value.port ?? DEFAULT_PORT[t.value.scheme]!;
+  return backendKey(t.value.scheme, t.value.host, port) + t.value.path;
+}
+
+/** ProxySet params for a worker URL (the longest ProxySet URL that is a prefix of it), under the line's own params. */
+export function paramsFor(url: string, line: Readonly<WorkerParams>, sets: ServerRouting['workerParams']): Readonly<WorkerParams> {
+  const norm = normalWorkerUrl(url);
+  let best: (typeof sets)[number] | undefined;
+  if (norm !== undefined) {
+    for (const s of sets) if (norm.startsWith(s.url) && (best === undefined || s.url.length >= best.url.length)) best = s;
+  }
+  return best ? { ...best.params, ...line } : line;
+}
+
+/** The scheme://AUTHORITY part of a URL. */
+export function authorityOf(raw: string): string {
+  return /^[a-z][a-z0-9+.-]*:\/\/([^/?#]*)/i.exec(raw)?.[1] ?? '';
+}
+
+function compileRule(
+  route: ProxyRoute,
+  kind: 'prefix' | 'regex',
+  path: string,
+  regex: RegExp | undefined,
+  balancers: ReadonlyMap<string, BalancerDef>,
+  sets: ServerRouting['workerParams'],
+): CompiledRule {
+  const t = route.target;
+  let backend: Backend | undefined;
+  let balancer: BalancerDef | undefined;
+  if (t?.scheme === 'balancer') balancer = balancers.get(t.host);
+  else if (t !== undefined && !authorityOf(t.raw).includes('$')) {
+    // A $N in scheme://host:port is resolved per request (route.ts).
+    backend = makeBackend(t.scheme, t.host, t.port, paramsFor(t.raw, route.params, sets));
+  }
+  return { route, kind, path: kind === 'prefix' ? toBytes(path) : path, regex, backend, balancer, loc: route.loc };
+}
+
+/** <VirtualHost> address words as (host, port) pairs; '*' and '_default_' hosts and ':*' ports are wildcards. */
+function parseVhostAddrs(words: readonly string[]): VhostAddr[] {
+  const out: VhostAddr[] = [];
+  for (const w of words) {
+    const wildPort = w === '*' || w.endsWith(':*');
+    const spec = w === '*' ? '*' : wildPort ? w.slice(0, -2) : w;
+    const ap = spec === '*' || spec === '_default_' ? { host: spec, port: 0 } : parseAddrPort(spec);
+    if (ap === undefined || ap.host === undefined) continue;
+    const host = ap.host === '*' || ap.host.toLowerCase() === '_default_' ? undefined : ap.host.toLowerCase();
+    out.push({ host, port: wildPort || ap.port === 0 ? undefined : ap.port });
+  }
+  return out;
+}
+
+function compileLocation(dir: DirScope, balancers: ReadonlyMap<string, BalancerDef>, sets: ServerRouting['workerParams']): CompiledLocation | undefined {
+  const words = dir.args;
+  let kind: CompiledLocation['kind'];
+  let path: string;
+  if (dir.section === 'LocationMatch') [kind, path] = ['regex', words[0] ?? ''];
+  else if (words[0] === '~') [kind, path] = ['regex', words[1] ?? ''];
+  else [kind, path] = [fnmatchTest(words[0] ?? '') ? 'fnmatch' : 'prefix', words[0] ?? ''];
+  let regex: RegExp | undefined;
+  if (kind === 'regex') {
+    const c = compilePcre(path);
+    if (!c.ok) return undefined; // reported at load
+    regex = c.re;
+  } else if (kind === 'fnmatch') regex = fnmatchToRegExp(path, { pathname: true });
+
+  // The section's ProxyPass is a regex exactly when the section's path holds a wildcard (apr_fnmatch_test),
+  // whatever the section kind. Verified: <LocationMatch "^/lm2/"> + ProxyPass is tried as the PREFIX "^/lm2/"
+  // (never matches), <LocationMatch "^/lm3/[a-z]+$"> and <Location /gl*b> as regexes (the latter matches /glb, /gllb).
+  const own = (dir.confs.get('proxy') as ProxyDirConf | undefined)?.route;
+  let rule: CompiledRule | undefined;
+  if (own) {
+    if (fnmatchTest(path)) {
+      const c = own.regex && own.path === path ? { ok: true as const, re: own.regex } : compilePcre(path);
+      if (c.ok) rule = compileRule(own, 'regex', path, c.re, balancers, sets);
+    } else rule = compileRule(own, 'prefix', path, undefined, balancers, sets);
+  }
+  return { kind, path: kind === 'prefix' ? toBytes(path) : path, regex, rule, loc: dir.loc };
+}
+
+const isLocation = (d: DirScope) => d.section === 'Location' || d.section === 'LocationMatch';
+
+function earlyFirst(ops: readonly HeaderOp[]): HeaderOp[] {
+  const early = ops.filter((o) => o.condition?.kind === 'early');
+  return early.length === 0 ? [...ops] : [...early, ...ops.filter((o) => o.condition?.kind !== 'early')];
+}
+
+function compileServer(scope: ServerScope, main: ServerScope, mainName: string): ServerPlan {
+  const isMain = scope === main;
+  const chain = isMain ? [main] : [main, scope]; // base first
+  const c = core(scope);
+  const mc = core(main);
+  const pc = proxy(scope);
+  const mp = proxy(main);
+
+  const balancers = new Map<string, BalancerDef>();
+  for (const s of chain) for (const [k, b] of proxy(s)?.balancers ?? []) balancers.set(k, b);
+  const workerParams: { url: string; params: WorkerParams }[] = [];
+  for (const s of chain) {
+    for (const [url, params] of proxy(s)?.workerParams ?? []) {
+      const norm = normalWorkerUrl(url);
+      if (norm !== undefined) workerParams.push({ url: norm, params });
+    }
+  }
+
+  const routes = chain.flatMap((s) => proxy(s)?.routes ?? []);
+  const rules = routes.map((r) => compileRule(r, r.kind, r.path, r.regex, balancers, workerParams));
+  const index = buildPrefixIndex(rules);
+
+  const dirs = chain.flatMap((s) => s.dirs.filter(isLocation));
+  const compiled = dirs.map((d) => ({ dir: d, loc: compileLocation(d, balancers, workerParams) }));
+  const locDirs = compiled.filter((x) => x.loc !== undefined).map((x) => x.dir);
+  const locations = compiled.flatMap((x) => (x.loc ? [x.loc] : []));
+
+  const serverName = isMain ? mainName : (c?.serverName?.host ?? mainName);
+  const clientTimeoutMs = c?.timeoutMs ?? mc?.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const base = {
+    preserveHost: pc?.preserveHost ?? mp?.preserveHost ?? false,
+    addHeaders: pc?.addHeaders ?? mp?.addHeaders ?? true,
+    via: pc?.via ?? mp?.via ?? 'Off',
+    timeoutMs: pc?.timeoutMs ?? mp?.timeoutMs ?? clientTimeoutMs,
+    clientTimeoutMs,
+    serverName,
+    errorOverride: pc?.errorOverride ?? mp?.errorOverride ?? { on: false, codes: [] },
+    limitRequestBody: c?.limitRequestBody ?? mc?.limitRequestBody ?? DEFAULT_LIMIT_REQUEST_BODY,
+  } as const;
+  const strip = <T extends { loc: Loc }>(xs: readonly T[]) => xs.map(({ loc: _loc, ...rest }) => rest);
+
+  const cache = new Map<string, ProxySettings>();
+  const settingsFor = (matched: readonly number[]): ProxySettings => {
+    const key = matched.join(',');
+    const hit = cache.get(key);
+    if (hit) return hit;
+    let { preserveHost, addHeaders, errorOverride, limitRequestBody } = base;
+    const reverse = chain.flatMap((s) => proxy(s)?.reverse ?? []);
+    const cookieDomain = chain.flatMap((s) => strip(proxy(s)?.reverseCookieDomain ?? []));
+    const cookiePath = chain.flatMap((s) => strip(proxy(s)?.reverseCookiePath ?? []));
+    const ops = chain.flatMap((s) => headers(s)?.ops ?? []);
+    for (const i of matched) {
+      const d = locDirs[i]!;
+      const pd = d.confs.get('proxy') as ProxyDirConf | undefined;
+      if (pd) {
+        preserveHost = pd.preserveHost ?? preserveHost;
+        addHeaders = pd.addHeaders ?? addHeaders;
+        errorOverride = pd.errorOverride ?? errorOverride;
+        reverse.push(...pd.reverse);
+        cookieDomain.push(...strip(pd.reverseCookieDomain));
+        cookiePath.push(...strip(pd.reverseCookiePath));
+      }
+      limitRequestBody = (d.confs.get('core') as CoreDirConf | undefined)?.limitRequestBody ?? limitRequestBody;
+      ops.push(...((d.confs.get('headers') as HeadersConf | undefined)?.ops ?? []));
+    }
+    const settings: ProxySettings = Object.freeze({
+      ...base,
+      preserveHost,
+      addHeaders,
+      errorOverride,
+      limitRequestBody,
+      reverse,
+      reverseCookieDomain: cookieDomain,
+      reverseCookiePath: cookiePath,
+      requestHeaders: earlyFirst(ops.filter((o) => o.table === 'request')),
+      responseHeaders: earlyFirst(ops.filter((o) => o.table !== 'request')),
+    });
+    cache.set(key, settings);
+    return settings;
+  };
+
+  const aliases = c?.serverAliases ?? [];
+  const routing: ServerRouting = {
+    rules,
+    index,
+    locations,
+    pathOptions: {
+      allowEncodedSlashes: c?.allowEncodedSlashes ?? mc?.allowEncodedSlashes ?? 'Off',
+      mergeSlashes: c?.mergeSlashes ?? mc?.mergeSlashes ?? true,
+    },
+    vhostAddrs: parseVhostAddrs(scope.addrs),
+    serverName,
+    aliasNames: new Set(aliases.filter((a) => !fnmatchTest(a)).map((a) => a.toLowerCase())),
+    aliasPatterns: aliases.filter(fnmatchTest).map((a) => fnmatchToRegExp(a, { nocase: true })),
+    workerParams,
+    balancers,
+    settingsFor,
+  };
+  return {
+    name: serverName,
+    aliases,
+    addrs: scope.addrs,
+    loc: scope.loc,
+    settings: settingsFor([]),
+    routing,
+  };
+}
+
+export function compilePlan(model: ConfigModel): Plan {
+  // Without a ServerName httpd uses the machine's name (AH00558); vhosts without one take the main server's.
+  const mainName = core(model.main)?.serverName?.host ?? hostname().toLowerCase();
+  return Object.freeze({
+    listen: (core(model.main)?.listen ?? []).map(({ host, port, protocol }) => ({ host, port, protocol })),
+    main: compileServer(model.main, model.main, mainName),
+    vhosts: model.vhosts.map((v) => compileServer(v, model.main, mainName)),
+  });
+}

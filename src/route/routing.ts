@@ -1,0 +1,57 @@
+// What compile.ts prepares for route(): the compiled matcher state of one server. Read only by src/route.
+import type { Loc } from '../../grammar/ast.js';
+import type { BalancerDef, ProxyRoute } from '../modules/proxy/types.js';
+import type { WorkerParams } from '../modules/proxy/worker-params.js';
+import type { PathOptions } from './canon-path.js';
+import type { PrefixIndex } from './prefix-index.js';
+import type { Backend, ProxySettings } from './types.js';
+
+/** One ProxyPass / ProxyPassMatch ready to match. */
+export interface CompiledRule {
+  readonly route: ProxyRoute;
+  readonly kind: 'prefix' | 'regex';
+  /** The prefix, as bytes (prefix rules). */
+  readonly path: string;
+  readonly regex: RegExp | undefined;
+  /** The backend when it is known at load (not `!`, not balancer://, no $N in scheme://host:port). */
+  readonly backend: Backend | undefined;
+  /** The balancer of a balancer:// target (undefined when no <Proxy balancer://…> or BalancerMember defines it). */
+  readonly balancer: BalancerDef | undefined;
+  readonly loc: Loc;
+}
+
+/** One <Location>/<LocationMatch> (main server's first, then the vhost's, in file order). */
+export interface CompiledLocation {
+  /** prefix: segment-aware like alias_match; fnmatch: a <Location> with wildcards; regex: ~ or LocationMatch. */
+  readonly kind: 'prefix' | 'fnmatch' | 'regex';
+  readonly path: string;
+  readonly regex: RegExp | undefined;
+  /** The section's own ProxyPass (the last one in it). */
+  readonly rule: CompiledRule | undefined;
+  readonly loc: Loc;
+}
+
+/** A <VirtualHost> address: host undefined for '*' and '_default_'; port undefined for ':*' or no port. */
+export interface VhostAddr {
+  readonly host: string | undefined;
+  readonly port: number | undefined;
+}
+
+export interface ServerRouting {
+  /** Main-server rules first, then the server's own (httpd appends them whatever ProxyPassInherit says). */
+  readonly rules: readonly CompiledRule[];
+  readonly index: PrefixIndex;
+  readonly locations: readonly CompiledLocation[];
+  readonly pathOptions: PathOptions;
+  readonly vhostAddrs: readonly VhostAddr[];
+  /** ServerName (lower-case, no port). */
+  readonly serverName: string;
+  /** ServerAlias patterns: plain names, or compiled fnmatch patterns. */
+  readonly aliasNames: ReadonlySet<string>;
+  readonly aliasPatterns: readonly RegExp[];
+  /** ProxySet params by normalised worker URL (main's, then the server's). */
+  readonly workerParams: readonly { readonly url: string; readonly params: Readonly<WorkerParams> }[];
+  readonly balancers: ReadonlyMap<string, BalancerDef>;
+  /** Settings for the server with the given matching <Location> sections (indices into `locations`), memoised. */
+  readonly settingsFor: (matched: readonly number[]) => ProxySettings;
+}

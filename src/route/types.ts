@@ -1,0 +1,104 @@
+// The contract between the matcher chain (src/route, pure: no sockets) and the I/O side (src/proxy, src/server).
+// A Plan is compiled once from the config model; route(plan, facts) turns one request's facts into a Decision.
+import type { Loc } from '../../grammar/ast.js';
+import type { HeaderOp } from '../modules/headers/directives.js';
+import type { ReverseRule } from '../modules/proxy/types.js';
+import type { WorkerParams } from '../modules/proxy/worker-params.js';
+import type { ListenAddr } from '../modules/core/listen.js';
+import type { ServerRouting } from './routing.js';
+
+/** What route() may know about a request: no streams, no sockets. */
+export interface RequestFacts {
+  readonly method: string;
+  /** The request-target exactly as received ("/a%20b/../c?x=1", "*", or an absolute-form URL). */
+  readonly target: string;
+  /** The Host header as received (may carry a port), undefined when absent. */
+  readonly host: string | undefined;
+  /** The address and port the connection was accepted on. */
+  readonly localAddress: string;
+  readonly localPort: number;
+  readonly remoteAddress: string;
+  readonly remotePort: number;
+  readonly tls: boolean;
+  /** Case-insensitive request header lookup (the first value; repeated headers joined with ", "). */
+  readonly header: (name: string) => string | undefined;
+  /** "1.0" or "1.1" (default "1.1"): an HTTP/1.1 request without Host is a 400, as in httpd. */
+  readonly httpVersion?: string;
+}
+
+/** A backend "worker" in httpd's terms: what connection pools and retry state are keyed by. */
+export interface Backend {
+  /** scheme://host:port, lower-case host, explicit port. */
+  readonly key: string;
+  readonly scheme: 'http' | 'https' | 'ws' | 'wss';
+  readonly host: string;
+  readonly port: number;
+  /** The ProxyPass line's key=value parameters, over any ProxySet for the same URL. */
+  readonly params: Readonly<WorkerParams>;
+}
+
+/** Per-request proxy behaviour, resolved at compile time for a server and the <Location> sections that apply. */
+export interface ProxySettings {
+  readonly preserveHost: boolean; // ProxyPreserveHost (default Off)
+  readonly addHeaders: boolean; // ProxyAddHeaders (default On)
+  readonly via: 'Off' | 'On' | 'Full' | 'Block'; // ProxyVia (default Off)
+  /** Backend I/O timeout: the worker's timeout=, else ProxyTimeout, else Timeout (default 60 s). */
+  readonly timeoutMs: number;
+  /** Client-side Timeout (default 60 s). */
+  readonly clientTimeoutMs: number;
+  /** This server's ServerName (X-Forwarded-Server, Via, ProxyPassReverse), without port. */
+  readonly serverName: string;
+  readonly reverse: readonly ReverseRule[];
+  readonly reverseCookieDomain: readonly { from: string; to: string }[];
+  readonly reverseCookiePath: readonly { from: string; to: string }[];
+  /** RequestHeader operations in httpd's order (server, then matching sections); `early` ones first. */
+  readonly requestHeaders: readonly HeaderOp[];
+  /** Header operations for the response. */
+  readonly responseHeaders: readonly HeaderOp[];
+  /** ProxyErrorOverride. */
+  readonly errorOverride: { readonly on: boolean; readonly codes: readonly number[] };
+  readonly limitRequestBody: number; // bytes, 0 = unlimited (httpd 2.4.54+: 1 GiB default)
+}
+
+/** What to do with a request. Every decision names the config line that made it, for logs and -S. */
+export type Decision =
+  | {
+      readonly kind: 'forward';
+      readonly backend: Backend;
+      /** The path and query to send to the backend (canonical, re-encoded unless nocanon). */
+      readonly path: string;
+      readonly settings: ProxySettings;
+      readonly from: Loc;
+      /**
+       * Set for an absolute-form request-target (GET http://h:p/x): httpd replaces the Host header with the
+       * target's authority (verified: X-Forwarded-Host shows "b.test:1234", not the Host header). Undefined: use
+       * the Host header as received.
+       */
+      readonly host?: string;
+    }
+  | {
+      readonly kind: 'respond';
+      readonly status: number;
+      /** Short reason for the log and the error page ("No matching ProxyPass", "forwarded URL holds a control character"…). */
+      readonly reason: string;
+      readonly settings: ProxySettings | undefined;
+      readonly from: Loc | undefined;
+    };
+
+/** One server (the main server or a <VirtualHost>) ready to route. */
+export interface ServerPlan {
+  readonly name: string; // ServerName
+  readonly aliases: readonly string[]; // ServerAlias patterns (lower-case, may hold * and ?)
+  /** The <VirtualHost> address specs ("*:80", "127.0.0.1:8080", "_default_:*"); empty for the main server. */
+  readonly addrs: readonly string[];
+  readonly loc: Loc;
+  readonly settings: ProxySettings;
+  /** The compiled matcher state (src/route/routing.ts); only src/route reads it. */
+  readonly routing: ServerRouting;
+}
+
+export interface Plan {
+  readonly listen: readonly ListenAddr[];
+  readonly main: ServerPlan;
+  readonly vhosts: readonly ServerPlan[];
+}
