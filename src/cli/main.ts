@@ -2,6 +2,11 @@
 // The only place that touches process: argv, exit codes, stdout/stderr.
 import { readFileSync } from 'node:fs';
 import { loadConfig, type LoadResult } from '../config/load.js';
+import type { ConfigModel } from '../config/types.js';
+import { compilePlan } from '../route/compile.js';
+import { route } from '../route/route.js';
+import { limitsFromConfig } from '../server/limits-from-config.js';
+import { createProxyServer } from '../server/server.js';
 import { parseArgs, USAGE } from './args.js';
 import { dump } from './dump.js';
 import { formatDiagnostic } from './format.js';
@@ -27,7 +32,31 @@ function loadedIgnored(result: LoadResult, name: string): boolean {
   return [m.main, ...m.vhosts].some((s) => uses(s.confs) || s.dirs.some((d) => uses(d.confs)));
 }
 
-function main(argv: readonly string[]): number {
+/** Run mode: serve in the foreground until SIGTERM or SIGINT, then close every listener and exit 0. */
+async function serve(model: ConfigModel): Promise<number> {
+  const plan = compilePlan(model);
+  const server = createProxyServer({ plan, route: (facts) => route(plan, facts), limits: limitsFromConfig(model) });
+  let addrs;
+  try {
+    addrs = await server.listen();
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException & { address?: string; port?: number };
+    const where = e.address !== undefined ? `${e.address}:${e.port ?? ''}` : '';
+    process.stderr.write(`tsproxyd: ${e.code === 'EADDRINUSE' ? `could not bind to address ${where}: Address already in use` : e.message}\n`);
+    process.stderr.write('tsproxyd: no listening sockets available, shutting down\n');
+    await server.close();
+    return 1;
+  }
+  for (const a of addrs) process.stderr.write(`tsproxyd: listening on ${a.text}\n`);
+  await new Promise<void>((resolve) => {
+    process.once('SIGTERM', resolve);
+    process.once('SIGINT', resolve);
+  });
+  await server.close();
+  return 0;
+}
+
+function main(argv: readonly string[]): number | Promise<number> {
   const parsed = parseArgs(argv);
   if (!parsed.ok) {
     process.stderr.write(`tsproxyd: ${parsed.error}\n${USAGE}\n`);
@@ -43,7 +72,7 @@ function main(argv: readonly string[]): number {
     return 0;
   }
   if (opts.signal !== undefined) {
-    process.stderr.write(`tsproxyd: -k ${opts.signal}: driving a running instance is not available yet (no server runs in this version)\n`);
+    process.stderr.write(`tsproxyd: -k ${opts.signal}: driving a running instance is not available yet\n`);
     return 1;
   }
   const result = loadConfig({ file: opts.file, defines: opts.defines, ...(opts.serverRoot ? { serverRoot: opts.serverRoot } : {}) });
@@ -61,11 +90,9 @@ function main(argv: readonly string[]): number {
     process.stderr.write('Syntax OK\n');
     return 0;
   }
-  process.stderr.write(
-    `tsproxyd: configuration ${opts.file} loaded and valid; this version checks configurations only ` +
-      `(the HTTP forwarder and WebSocket tunnel arrive with issues #3 and #4). Try: tsproxyd -S -f ${opts.file}\n`,
-  );
-  return 0;
+  return serve(result.model);
 }
 
-process.exitCode = main(process.argv.slice(2));
+const code = main(process.argv.slice(2));
+if (typeof code === 'number') process.exitCode = code;
+else void code.then((c) => process.exit(c));

@@ -24,6 +24,9 @@ const ABSOLUTE = /^([a-zA-Z][a-zA-Z0-9+.-]*):\/\/([^/?#]*)(.*)$/s;
 
 export function parseRequestTarget(target: string, tls: boolean): RequestTarget {
   if (target === '*') return { form: 'asterisk' };
+  // A fragment never belongs in a request-target: httpd answers 400 ("GET /q?a=1#frag"), and so does tsproxyd
+  // rather than forwarding the '#' to the backend.
+  if (target.includes('#')) return { form: 'invalid', reason: 'fragment in the request-target' };
   if (target.startsWith('/')) {
     const q = target.indexOf('?');
     return q < 0
@@ -37,7 +40,6 @@ export function parseRequestTarget(target: string, tls: boolean): RequestTarget 
   const rest = m[3]!;
   if (scheme !== 'http' && scheme !== 'https') return { form: 'invalid', reason: `unsupported scheme '${scheme}' in the request-target` };
   if (authority === '' || authority.includes('@')) return { form: 'invalid', reason: 'invalid authority in the request-target' };
-  if (rest.startsWith('#')) return { form: 'invalid', reason: 'fragment in the request-target' };
   const q = rest.indexOf('?');
   const rawPath = q < 0 ? rest : rest.slice(0, q);
   return {

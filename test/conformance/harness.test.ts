@@ -1,4 +1,5 @@
-// Tests of the conformance harness itself (no apache2 needed): output parsers, case metadata, rendering.
+// Tests of the conformance harness itself (no apache2 needed): output parsers, case metadata, rendering, the raw
+// HTTP client's parser and the request comparison rule.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parseApacheErrors } from './harness/apache.js';
@@ -6,6 +7,10 @@ import { parseCaseMeta } from './harness/cases.js';
 import { parseSyntaxErrorChain } from './harness/outcome.js';
 import { placeholdersIn, render } from './harness/render.js';
 import { parseTsproxydErrors } from './harness/tsproxyd.js';
+import { parseResponse } from './harness/raw-client.js';
+import { listenPorts } from './harness/server-process.js';
+import { expandRepeats } from './harness/request-cases.js';
+import { checkExpectation, compareObservations, type Observation } from './harness/request-compare.js';
 
 test('apache2 walk-phase error: file and line from the AH00526 line, message from the next', () => {
   const [e] = parseApacheErrors(
@@ -88,4 +93,53 @@ test('render replaces placeholders in place and refuses unknown ones', () => {
   assert.deepEqual(placeholdersIn('Listen @PORT@\nProxyPass / http://h:@PORT2@/ # @PORT@ webmaster@localhost'), ['PORT', 'PORT2']);
   assert.equal(render('a @X@ b\n@X@', { X: '1' }, 't'), 'a 1 b\n1');
   assert.throws(() => render('@SERVEROOT@', { SERVERROOT: '/r' }, 't.conf'), /t\.conf: unknown placeholder @SERVEROOT@/);
+});
+
+// --- request-case harness ---------------------------------------------------------------------------------------
+
+test('raw client: interim 100, chunked body with trailers, header case kept', () => {
+  const raw = Buffer.from(
+    'HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nX-Mixed-Case: a\r\nTransfer-Encoding: chunked\r\n\r\n' +
+      '5\r\nhello\r\n1;ext=1\r\n!\r\n0\r\nX-Sum: 42\r\n\r\n',
+  );
+  const p = parseResponse(raw, 'GET', false);
+  assert.ok(typeof p !== 'string' && p.complete);
+  assert.deepEqual(p.interim.map((h) => h.status), [100]);
+  assert.equal(p.final?.status, 200);
+  assert.deepEqual(p.final?.headers[0], ['X-Mixed-Case', 'a']);
+  assert.equal(p.body.toString(), 'hello!');
+  assert.deepEqual(p.trailers, [['X-Sum', '42']]);
+});
+
+test('raw client: HEAD has no body; Content-Length waits for all bytes; no length reads to the close', () => {
+  const head = parseResponse(Buffer.from('HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\n'), 'HEAD', false);
+  assert.ok(typeof head !== 'string' && head.complete && head.body.length === 0);
+  const partial = parseResponse(Buffer.from('HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\nabc'), 'GET', false);
+  assert.ok(typeof partial !== 'string' && !partial.complete);
+  const toClose = parseResponse(Buffer.from('HTTP/1.0 200 OK\r\n\r\nabc'), 'GET', true);
+  assert.ok(typeof toClose !== 'string' && toClose.complete && toClose.body.toString() === 'abc');
+});
+
+test('listen ports and {{repeat}}', () => {
+  assert.deepEqual(listenPorts('Listen 127.0.0.1:8080\n  listen 9090 https\n# Listen 1\nListen [::1]:7070\n'), [8080, 9090, 7070]);
+  assert.equal(expandRepeats('GET /{{repeat:ab:3}} x'), 'GET /ababab x');
+});
+
+const obs = (o: Partial<Observation>): Observation => ({ status: 200, interim: [], headers: [], body: '', trailers: [], backend: [], durationMs: 1, ...o });
+const breq = (headers: [string, string][], target = '/x') => ({ method: 'GET', target, httpVersion: '1.1', headers, body: '', trailers: [], complete: true });
+
+test('expectations: header values, absence, repeated fields, backend count', () => {
+  const o = obs({ backend: [breq([['Host', 'b'], ['X-A', '1'], ['X-A', '2']])], headers: [['Location', '/l']] });
+  assert.deepEqual(checkExpectation(o, { status: 200, backend: [{ target: '/x', headers: { host: 'b', 'x-a': ['1', '2'], via: null } }], headers: { Location: '/l' } }), []);
+  assert.equal(checkExpectation(o, { status: 200, backend: [] }).length, 1);
+  assert.match(checkExpectation(o, { status: 200, backend: [{ headers: { 'x-a': '1' } }] })[0] ?? '', /x-a/);
+});
+
+test('comparison: names compared with case, order only on request, incidental response headers ignored', () => {
+  const a = obs({ backend: [breq([['Host', 'b'], ['X-Forwarded-For', '1']])], headers: [['Date', 'x'], ['X-R', '1']] });
+  const sameDifferentOrder = obs({ backend: [breq([['X-Forwarded-For', '1'], ['Host', 'b']])], headers: [['Date', 'y'], ['X-R', '1']] });
+  assert.deepEqual(compareObservations(a, sameDifferentOrder, {}, 'GET', 200), []);
+  assert.equal(compareObservations(a, sameDifferentOrder, { order: true }, 'GET', 200).length, 1);
+  const lower = obs({ backend: [breq([['host', 'b'], ['X-Forwarded-For', '1']])], headers: [['X-R', '1']] });
+  assert.match(compareObservations(a, lower, {}, 'GET', 200).join('\n'), /header host/);
 });

@@ -106,13 +106,19 @@ async function filesUnder(dir: string): Promise<string[]> {
 
 const toPosix = (p: string): string => p.split(sep).join('/');
 
-export async function loadCheckCases(dir: string): Promise<CheckCase[]> {
-  const entries = (await readdir(dir)).sort();
+/** The files named `_X` in a case folder: written to every case's ServerRoot as `X`. */
+export async function sharedTemplates(dir: string, entries: readonly string[]): Promise<TemplateFile[]> {
   const shared: TemplateFile[] = [];
   for (const name of entries.filter((e) => e.startsWith('_'))) {
     const source = join(dir, name);
     if ((await stat(source)).isFile()) shared.push({ path: name.slice(1), template: await readFile(source, 'utf8'), source });
   }
+  return shared;
+}
+
+export async function loadCheckCases(dir: string): Promise<CheckCase[]> {
+  const entries = (await readdir(dir)).sort();
+  const shared = await sharedTemplates(dir, entries);
   const cases: CheckCase[] = [];
   for (const name of entries) {
     if (name.startsWith('_') || name.startsWith('.')) continue;

@@ -31,3 +31,8 @@ export function checkCasesDir(): string {
 export function tsproxydCliPath(): string {
   return process.env['TSPROXYD_CLI'] ?? join(repoRoot(), 'dist', 'src', 'cli', 'main.js');
 }
+
+/** test/conformance/request-cases in the source tree. */
+export function requestCasesDir(): string {
+  return join(repoRoot(), 'test', 'conformance', 'request-cases');
+}

@@ -1,0 +1,331 @@
+// The HTTP forwarder: one client request → one backend exchange, streamed both ways with backpressure.
+//
+//   connect ──► [continue] ──► send ──► response ──► streaming
+//   (pool/TCP)  (Expect: the     (body,    (waiting for   (backend body → client, stream.pipeline)
+//               backend's 100)   pipe)     headers)
+//
+// Each phase maps a failure to httpd's status (backend-errors.ts). Every socket and stream has an 'error' listener
+// before anything is written; a client that goes away destroys the backend request (its socket is not pooled);
+// a backend that fails mid-response destroys the client connection (the status line is already gone).
+//
+// The upload uses req.pipe() (backpressure) with explicit teardown rather than stream.pipeline(): pipeline would
+// destroy the client socket when the backend stops reading after answering early (say 413 or 403 before the whole
+// body), and that early answer must still reach the client — httpd relays it and then closes the connection.
+import http, { type ClientRequest, type IncomingMessage, type ServerResponse } from 'node:http';
+import https from 'node:https';
+import { isIP } from 'node:net';
+import { pipeline } from 'node:stream';
+import type { Decision } from '../route/types.js';
+import { connectionFields } from './connection-policy.js';
+import { classifyBackendError, TimeoutError, type BackendFailure, type Phase } from './backend-errors.js';
+import { HeaderList } from './header-list.js';
+import type { HeaderOpContext } from './header-ops.js';
+import { selfPortSuffix, splitHost } from './host-port.js';
+import type { BackendPools } from './pools.js';
+import { prefetchBody, type Prefetched } from './prefetch.js';
+import { groupFields, interimHead } from './raw-fields.js';
+import { buildRequestHeaders, type BodyFraming } from './request-headers.js';
+import { sendErrorPage } from './respond.js';
+import { buildResponseHeaders } from './response-headers.js';
+import type { SelfUrl } from './reverse-map.js';
+import type { WorkerStates } from './worker-state.js';
+
+export type ForwardDecision = Extract<Decision, { kind: 'forward' }>;
+
+export interface ForwardContext {
+  readonly pools: BackendPools;
+  readonly workers: WorkerStates;
+  readonly log: (line: string) => void;
+}
+
+export interface ForwardOptions {
+  readonly tls: boolean;
+  /** The client sent "Expect: 100-continue" and has not been sent 100 yet (the server took it from 'checkContinue'). */
+  readonly expectContinue: boolean;
+  readonly env?: ReadonlyMap<string, string>;
+  /** Close the client connection after the response (the 'upgrade' path answers as plain HTTP for now). */
+  readonly closeAfter?: boolean;
+  /** Forward no request body (the 'upgrade' path: Node has detached the parser). */
+  readonly noBody?: boolean;
+}
+
+/** What the server may still do to a running exchange. */
+export interface ForwardHandle {
+  /** The client sent nothing for Timeout while its request body was incomplete: 408, backend request aborted. */
+  clientTimedOut(): void;
+}
+
+export function forward(req: IncomingMessage, res: ServerResponse, decision: ForwardDecision, ctx: ForwardContext, opts: ForwardOptions): ForwardHandle {
+  const ex = new Exchange(req, res, decision, ctx, opts);
+  ex.start();
+  return ex;
+}
+
+class Exchange implements ForwardHandle {
+  private phase: Phase | 'streaming' = 'connect';
+  /** The client's answer is decided (a response is relayed or an error page sent) or the client is gone. */
+  private settled = false;
+  private preq: ClientRequest | undefined;
+  private connectTimer: NodeJS.Timeout | undefined;
+  private body: BodyFraming = { kind: 'none' };
+  private rawHeaders: string[] = [];
+  private prefetched: Prefetched | undefined;
+  private readonly ops: HeaderOpContext;
+
+  constructor(
+    private readonly req: IncomingMessage,
+    private readonly res: ServerResponse,
+    private readonly d: ForwardDecision,
+    private readonly ctx: ForwardContext,
+    private readonly opts: ForwardOptions,
+  ) {
+    this.ops = {
+      env: opts.env ?? new Map(),
+      requestTimeUs: Date.now() * 1000,
+      startedAt: process.hrtime.bigint(),
+      requestHeaders: HeaderList.mergedFromRaw(req.rawHeaders),
+    };
+  }
+
+  start(): void {
+    const { req, res, d } = this;
+    const b = d.backend;
+    req.on('error', () => this.clientGone('client-error'));
+    res.on('close', () => {
+      if (!res.writableFinished) this.clientGone('client-gone');
+    });
+    if (res.destroyed) return this.clientGone('client-gone');
+
+    const te = req.headers['transfer-encoding'];
+    const cl = req.headers['content-length'];
+    if (this.opts.noBody) this.body = { kind: 'none' };
+    else this.body = te !== undefined ? { kind: 'chunked' } : cl !== undefined ? { kind: 'length', length: Number(cl) } : { kind: 'none' };
+
+    const why = this.ctx.workers.unusable(b, Date.now());
+    if (why !== undefined) {
+      return this.fail({ status: 503, code: 'worker-disabled', log: `AH00940: disabled connection for (${b.host}:${b.port}): ${why}`, connectFailed: false });
+    }
+    const limit = d.settings.limitRequestBody;
+    if (limit > 0 && this.body.kind === 'length' && this.body.length > limit) return this.tooLarge();
+    if (this.body.kind !== 'chunked' || this.opts.expectContinue) return this.proceed();
+    void prefetchBody(req).then((p) => {
+      if (this.settled) return;
+      this.prefetched = p;
+      if (limit > 0 && p.length > limit) return this.tooLarge();
+      if (p.ended) this.body = { kind: 'length', length: p.length };
+      this.proceed();
+    });
+  }
+
+  private proceed(): void {
+    const { req, d } = this;
+    const b = d.backend;
+    const built = buildRequestHeaders({
+      method: req.method ?? 'GET',
+      rawHeaders: req.rawHeaders,
+      httpVersion: req.httpVersion,
+      clientIp: req.socket.remoteAddress ?? '',
+      tls: this.opts.tls,
+      backend: b,
+      settings: d.settings,
+      ops: this.ops,
+      body: this.body,
+      reuse: b.params.disableReuse !== true,
+    });
+    if (!built.ok) {
+      const proxy = built.reason.startsWith('Max-Forwards');
+      return this.fail({ status: built.status, ...(proxy ? { proxyReason: built.reason } : {}), code: 'bad-request-headers', log: built.reason, connectFailed: false });
+    }
+    this.rawHeaders = built.headers.toRaw();
+    this.attempt(false);
+  }
+
+  private attempt(isRetry: boolean): void {
+    const { d, req } = this;
+    const b = d.backend;
+    const secure = b.scheme === 'https' || b.scheme === 'wss';
+    let preq: ClientRequest;
+    try {
+      preq = (secure ? https : http).request({
+        agent: this.ctx.pools.agentFor(b),
+        host: b.host,
+        port: b.port,
+        method: req.method,
+        path: d.path,
+        setHost: false,
+        ...(secure && isIP(b.host) === 0 ? { servername: b.host } : {}),
+      });
+      // Fields set one name at a time (first-occurrence order and spelling kept; a repeated name is written on
+      // adjacent lines) rather than as a raw array: with an array Node writes the head at once, before it can
+      // be told that a bodiless POST needs no "Transfer-Encoding: chunked".
+      for (const [name, values] of groupFields(this.rawHeaders)) preq.setHeader(name, values.length === 1 ? values[0]! : values);
+      if (this.body.kind === 'none') (preq as unknown as { useChunkedEncodingByDefault: boolean }).useChunkedEncodingByDefault = false;
+    } catch (err) {
+      return this.fail({ status: 500, code: 'request-build-failed', log: `cannot build the backend request: ${(err as Error).message}`, connectFailed: false });
+    }
+    this.preq = preq;
+    this.phase = 'connect';
+    preq.on('error', (err) => this.onBackendError(preq, err, isRetry));
+    preq.on('timeout', () => preq.destroy(new TimeoutError('backend timeout')));
+    preq.setTimeout(d.settings.timeoutMs);
+    preq.on('socket', (sock) => {
+      const connected = (): void => {
+        clearTimeout(this.connectTimer);
+        if (preq !== this.preq || this.settled) return;
+        this.ctx.workers.connected(b);
+        this.onConnected(preq);
+      };
+      if (!sock.connecting) return connected();
+      const ms = b.params.connectionTimeoutMs ?? d.settings.timeoutMs;
+      this.connectTimer = setTimeout(() => preq.destroy(new TimeoutError('connect timeout')), ms);
+      sock.once('connect', connected);
+    });
+    preq.on('information', (info) => this.onInterim(info.statusCode, info.statusMessage, info.rawHeaders));
+    preq.on('continue', () => {
+      if (this.phase !== 'continue' || this.settled) return;
+      this.phase = 'send';
+      this.res.writeContinue();
+      this.upload(preq);
+    });
+    preq.on('response', (pres) => this.onResponse(preq, pres));
+    if (this.body.kind === 'none') preq.end();
+    else if (this.opts.expectContinue) preq.flushHeaders();
+  }
+
+  private onConnected(preq: ClientRequest): void {
+    if (this.body.kind === 'none') this.phase = 'response';
+    else if (this.opts.expectContinue) this.phase = 'continue';
+    else {
+      this.phase = 'send';
+      this.upload(preq);
+    }
+  }
+
+  /**
+   * The body to the backend: what prefetch read, then the rest through pipe(). Request trailers are not forwarded,
+   * as httpd does not (a prefetched body becomes Content-Length framed; checked with apache2).
+   */
+  private upload(preq: ClientRequest): void {
+    const { req } = this;
+    preq.once('finish', () => {
+      if (this.phase === 'send') this.phase = 'response';
+    });
+    const pre = this.prefetched;
+    for (const c of pre?.chunks ?? []) preq.write(c);
+    if (pre?.ended) return void preq.end();
+    const limit = this.d.settings.limitRequestBody;
+    if (limit > 0 && this.body.kind === 'chunked') {
+      let seen = pre?.length ?? 0;
+      req.on('data', (chunk: Buffer) => {
+        seen += chunk.length;
+        if (seen > limit && !this.settled) this.tooLarge();
+      });
+    }
+    req.pipe(preq);
+  }
+
+  private onInterim(status: number, message: string, raw: readonly string[]): void {
+    const { req, res } = this;
+    if (status === 100 || this.settled || res.headersSent || req.httpVersion !== '1.1') return;
+    res.socket?.write(interimHead(status, message, raw));
+  }
+
+  private onResponse(preq: ClientRequest, pres: IncomingMessage): void {
+    const { req, res, d } = this;
+    clearTimeout(this.connectTimer);
+    if (preq !== this.preq || this.settled) {
+      pres.destroy();
+      return;
+    }
+    this.settled = true;
+    this.phase = 'streaming';
+    const clientHost = req.headers.host;
+    const self: SelfUrl = {
+      scheme: this.opts.tls ? 'https' : 'http',
+      name: clientHost !== undefined ? splitHost(clientHost).name : d.settings.serverName,
+      portSuffix: selfPortSuffix(clientHost, this.opts.tls),
+    };
+    const headers = buildResponseHeaders({ rawHeaders: pres.rawHeaders, httpVersion: pres.httpVersion, settings: d.settings, self, ops: this.ops });
+    // An answer before the whole request body was read (or an upgrade answered as plain HTTP): close afterwards.
+    if (this.bodyUnread() || this.opts.closeAfter) res.shouldKeepAlive = false;
+    headers.fields.push(...connectionFields(res));
+    try {
+      res.writeHead(pres.statusCode ?? 502, pres.statusMessage, headers.toRaw());
+    } catch (err) {
+      this.settled = false;
+      pres.destroy();
+      preq.destroy();
+      return this.fail({ status: 502, proxyReason: 'Error reading from remote server', code: 'bad-response-headers', log: (err as Error).message, connectFailed: false });
+    }
+    // Response trailers are dropped, as httpd 2.4.71 drops them (checked: a backend's "X-Checksum" trailer never
+    // reaches the client through apache2).
+    pipeline(pres, res, (err) => {
+      if (!err) return;
+      this.ctx.log(`[proxy:error] stream-aborted ${req.method} ${d.path} -> ${d.backend.key}: ${(err as Error).message}`);
+      preq.destroy();
+      res.destroy();
+    });
+  }
+
+  private onBackendError(preq: ClientRequest, err: Error, isRetry: boolean): void {
+    clearTimeout(this.connectTimer);
+    if (preq !== this.preq) return;
+    if (this.phase === 'streaming') {
+      this.res.destroy();
+      return;
+    }
+    if (this.settled) return;
+    const code = (err as { code?: string }).code;
+    // A pooled connection the backend closed while idle: retry once on a fresh one when nothing was sent that
+    // cannot be replayed (httpd checks a pooled connection before reusing it, to the same effect).
+    if (!isRetry && preq.reusedSocket && this.body.kind === 'none' && code === 'ECONNRESET') {
+      this.ctx.log(`[proxy:debug] retry-stale-connection ${this.req.method} ${this.d.path} -> ${this.d.backend.key}`);
+      return this.attempt(true);
+    }
+    const f = classifyBackendError(err, this.phase, this.d.backend.host, this.d.backend.port);
+    if (f.connectFailed && this.ctx.workers.connectFailed(this.d.backend, Date.now())) {
+      const secs = Math.round((this.d.backend.params.retryMs ?? 60_000) / 1000);
+      this.ctx.log(`[proxy:error] AH00959: ap_proxy_connect_backend disabling worker for (${this.d.backend.host}:${this.d.backend.port}) for ${secs}s`);
+    }
+    this.fail(f);
+  }
+
+  clientTimedOut(): void {
+    this.fail({ status: 408, code: 'client-timeout', log: 'request body not received within Timeout', connectFailed: false });
+  }
+
+  private tooLarge(): void {
+    this.fail({ status: 413, code: 'body-too-large', log: `request body exceeds LimitRequestBody ${this.d.settings.limitRequestBody}`, connectFailed: false });
+  }
+
+  /** A request body the client has not finished sending (it must not be parsed as the next request). */
+  private bodyUnread(): boolean {
+    return this.body.kind !== 'none' && !this.req.complete;
+  }
+
+  private fail(f: BackendFailure): void {
+    if (this.settled) return;
+    this.settled = true;
+    clearTimeout(this.connectTimer);
+    const { req, res, d } = this;
+    this.ctx.log(`[proxy:error] ${f.code} ${f.status} ${req.method} ${d.path} -> ${d.backend.key}: ${f.log}`);
+    req.unpipe();
+    this.preq?.destroy();
+    sendErrorPage(res, f.status, {
+      method: req.method ?? 'GET',
+      ...(f.proxyReason !== undefined ? { proxyReason: f.proxyReason } : {}),
+      close: this.bodyUnread() || this.opts.closeAfter === true,
+      alwaysOps: d.settings.responseHeaders,
+      ops: this.ops,
+    });
+  }
+
+  private clientGone(code: string): void {
+    clearTimeout(this.connectTimer);
+    if (this.preq && !this.preq.destroyed) {
+      if (!this.settled || this.phase === 'streaming') this.ctx.log(`[proxy:info] ${code} ${this.req.method} ${this.d.path} -> ${this.d.backend.key}: backend request aborted`);
+      this.preq.destroy();
+    }
+    this.settled = true;
+  }
+}

@@ -1,0 +1,76 @@
+// Keep-alive connection pools, one per Backend.key (httpd's per-worker connection pool).
+//
+// node:http Agent rather than undici, measured on this machine (Node 20.20.2, 50 concurrent GETs, 20,000 requests
+// to a local backend, second of two rounds): Agent 32,061 req/s, undici 6.x Pool 36,178 req/s (+13%). undici is
+// faster but cannot do what httpd's forwarder must: its request() refuses an Expect header ("expect header not
+// supported"), so 100-continue could not be forwarded end to end, and it does not surface 1xx interim responses.
+// http.ClientRequest gives 'continue' and 'information' events, raw header order and case, trailers, and needs no
+// dependency. The 13% is not worth losing httpd's behaviour; revisit if profiling says the pool is the bottleneck.
+//
+// Worker parameters: disablereuse=On (enablereuse=Off) → no pooling ("Connection: close" is sent);
+// max → maxSockets (requests queue beyond it); ttl → idle (free) socket timeout; keepalive → SO_KEEPALIVE;
+// connectiontimeout and timeout are applied per request by the forwarder.
+import http from 'node:http';
+import https from 'node:https';
+import net from 'node:net';
+import type { Duplex } from 'node:stream';
+import tls from 'node:tls';
+import type { Backend } from '../route/types.js';
+
+type AnyAgent = http.Agent;
+
+interface AgentHooks {
+  createConnection(options: net.NetConnectOpts & tls.ConnectionOptions, cb?: unknown): Duplex;
+  keepSocketAlive(socket: net.Socket): boolean;
+}
+
+function tune(agent: AnyAgent, b: Backend, secure: boolean): AnyAgent {
+  const soKeepAlive = b.params.keepalive === true;
+  const ttl = b.params.ttlMs ?? 0;
+  const hooks = agent as unknown as AgentHooks;
+  hooks.createConnection = (options) => {
+    const socket = secure ? tls.connect({ ...options, rejectUnauthorized: false }) : net.createConnection(options);
+    socket.setNoDelay(true);
+    if (soKeepAlive) socket.setKeepAlive(true);
+    return socket;
+  };
+  hooks.keepSocketAlive = (socket) => {
+    socket.setKeepAlive(soKeepAlive);
+    socket.unref();
+    socket.setTimeout(ttl); // 0: kept until the backend closes it, as httpd without ttl=
+    return true;
+  };
+  return agent;
+}
+
+export class BackendPools {
+  readonly #agents = new Map<string, AnyAgent>();
+
+  agentFor(b: Backend): AnyAgent {
+    let agent = this.#agents.get(b.key);
+    if (agent) return agent;
+    const secure = b.scheme === 'https' || b.scheme === 'wss';
+    const options: http.AgentOptions = {
+      keepAlive: b.params.disableReuse !== true,
+      maxSockets: b.params.max !== undefined && b.params.max > 0 ? b.params.max : Infinity,
+      maxFreeSockets: 256,
+      scheduling: 'lifo', // reuse the warmest socket; idle ones age out (ttl) or are closed by the backend
+    };
+    agent = tune(secure ? new https.Agent(options) : new http.Agent(options), b, secure);
+    this.#agents.set(b.key, agent);
+    return agent;
+  }
+
+  /** Open sockets per backend (busy + idle), for tests and status pages. */
+  socketCount(key: string): number {
+    const a = this.#agents.get(key);
+    if (!a) return 0;
+    const count = (m: NodeJS.ReadOnlyDict<unknown[]>): number => Object.values(m).reduce((n, l) => n + (l?.length ?? 0), 0);
+    return count(a.sockets) + count(a.freeSockets);
+  }
+
+  close(): void {
+    for (const a of this.#agents.values()) a.destroy();
+    this.#agents.clear();
+  }
+}

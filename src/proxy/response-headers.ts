@@ -1,0 +1,56 @@
+// The header block sent to the client for a backend's response, in httpd 2.4.71's order (checked with apache2):
+// the backend's fields in order and spelling (repeats kept as separate fields), hop-by-hop fields and those named
+// in the response's Connection removed, Content-Length dropped when the backend chunked, ProxyPassReverse on
+// Location, Content-Location and URI, every Set-Cookie (cookie rules applied) moved after the other fields, then
+// Via (ProxyVia On/Full), then the Header directives; Date and Server go first, as httpd writes them.
+import type { ProxySettings } from '../route/types.js';
+import { HeaderList } from './header-list.js';
+import { applyHeaderOps, type HeaderOpContext } from './header-ops.js';
+import { stripHopByHop } from './hop-by-hop.js';
+import { VIA_BANNER } from './request-headers.js';
+import { reverseMapCookie, reverseMapUrl, type SelfUrl } from './reverse-map.js';
+
+export interface ResponseHeaderInput {
+  readonly rawHeaders: readonly string[];
+  /** The backend's HTTP version, used in Via. */
+  readonly httpVersion: string;
+  readonly settings: ProxySettings;
+  readonly self: SelfUrl;
+  readonly ops: HeaderOpContext;
+}
+
+const URL_FIELDS = ['Location', 'Content-Location', 'URI'];
+const BAD_VALUE = /[\r\n\0]/;
+
+export function buildResponseHeaders(input: ResponseHeaderInput): HeaderList {
+  const { settings } = input;
+  const list = HeaderList.fromRaw(input.rawHeaders);
+  const chunked = list.has('Transfer-Encoding');
+  stripHopByHop(list);
+  if (chunked) list.unset('Content-Length');
+
+  if (settings.reverse.length > 0) {
+    for (const f of list.fields) {
+      if (URL_FIELDS.some((n) => n.toLowerCase() === f[0].toLowerCase())) f[1] = reverseMapUrl(f[1], settings.reverse, input.self);
+    }
+  }
+  const cookies = list.fields.filter((f) => f[0].toLowerCase() === 'set-cookie');
+  if (cookies.length > 0) {
+    list.unset('Set-Cookie');
+    const rules = { domain: settings.reverseCookieDomain, path: settings.reverseCookiePath };
+    for (const [n, v] of cookies) list.add(n, reverseMapCookie(v, rules));
+  }
+  if (settings.via === 'On' || settings.via === 'Full') {
+    list.add('Via', `${input.httpVersion} ${settings.serverName}${input.self.portSuffix}${settings.via === 'Full' ? ` (${VIA_BANNER})` : ''}`);
+  }
+  applyHeaderOps(settings.responseHeaders, list, input.ops);
+  // httpd writes Date and Server first (the backend's values when it sent them); Node would append its own Date.
+  const date = list.get('Date') ?? new Date().toUTCString();
+  const server = list.get('Server');
+  list.unset('Date');
+  list.unset('Server');
+  list.fields.unshift(['Date', date], ...(server !== undefined ? [['Server', server] as [string, string]] : []));
+  // Header directives can produce values Node would refuse to write; drop those fields instead of failing.
+  for (let i = list.fields.length - 1; i >= 0; i--) if (BAD_VALUE.test(list.fields[i]![1])) list.fields.splice(i, 1);
+  return list;
+}

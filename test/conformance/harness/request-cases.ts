@@ -1,0 +1,166 @@
+// The case table for request cases: test/conformance/request-cases/.
+//
+//   NAME/config.conf     the config both servers serve (a real httpd config; placeholders as in check cases, plus
+//                        @BACKEND@ = the recording backend's port and @PORT_DEAD@ = a port nobody listens on)
+//   NAME/requests.json   what to send and what apache2 answered (see RequestCaseFile below)
+//   NAME/*               any other file is written to the ServerRoot too (Include targets)
+//   _X                   shared file, written to every ServerRoot as X (_common.conf -> common.conf)
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { join, relative, sep } from 'node:path';
+import type { BackendBehaviour } from './backend.js';
+import { sharedTemplates } from './cases.js';
+import type { TemplateFile } from './server-root.js';
+
+/** Header expectations: a value (exactly one field with it), several (that many fields, in order), null (absent). */
+export type HeaderExpect = Readonly<Record<string, string | readonly string[] | null>>;
+
+export interface ExpectedBackendRequest {
+  readonly method?: string;
+  /** The request-target on the line the backend received. */
+  readonly target?: string;
+  readonly headers?: HeaderExpect;
+  /** Every header name the backend received, in order, spelled as sent. */
+  readonly headerOrder?: readonly string[];
+  readonly body?: string;
+}
+
+export interface Expectation {
+  readonly status: number;
+  /** What reached the backend, in order; [] = nothing did. Omitted = not checked. */
+  readonly backend?: readonly ExpectedBackendRequest[];
+  /** Response header fields. */
+  readonly headers?: HeaderExpect;
+  /** Statuses of interim (1xx) responses. */
+  readonly interim?: readonly number[];
+  /** The response body, exactly. */
+  readonly body?: string;
+}
+
+export interface CompareOptions {
+  /** Also compare the order of every header name the backend received. */
+  readonly order?: boolean;
+  /** Backend request headers not compared (lower case). */
+  readonly ignoreBackendHeaders?: readonly string[];
+  /** Response headers compared even when the proxy generated the response (lower case). */
+  readonly responseHeaders?: readonly string[];
+}
+
+export interface RequestSpec {
+  readonly name: string;
+  readonly description?: string;
+  /** The request: lines joined with CRLF (["GET / HTTP/1.1", "Host: x", "", ""]), or one string taken as is.
+   *  "{{repeat:TEXT:N}}" expands to TEXT N times. */
+  readonly send: readonly string[] | string;
+  /** The backend's behaviour for this request, on top of the case's. */
+  readonly backend?: BackendBehaviour;
+  /** Send the head first and the body after 100 Continue (or this many ms). */
+  readonly continueWaitMs?: number;
+  readonly timeoutMs?: number;
+  /** The port placeholder to connect to (default PORT). */
+  readonly port?: string;
+  readonly compare?: CompareOptions;
+  /** What apache2 answers (asserted against apache2 on every run). */
+  readonly expect: Expectation;
+  /** tsproxyd deliberately answers differently: what it must answer instead, and why. */
+  readonly tsproxydDiverges?: { readonly reason: string; readonly expect: Expectation };
+  /**
+   * The behaviour belongs to a later issue (e.g. "issue #6: balancers"): apache2's answer is still checked, the
+   * tsproxyd comparison is reported as skipped with this text, never as passed.
+   */
+  readonly pending?: string;
+}
+
+export interface RequestCaseFile {
+  readonly description: string;
+  /** -D NAME pairs for both servers. */
+  readonly args?: readonly string[];
+  readonly backend?: BackendBehaviour;
+  readonly requests: readonly RequestSpec[];
+}
+
+export interface RequestCase extends RequestCaseFile {
+  readonly name: string;
+  readonly source: string;
+  /** Path of the served config inside the ServerRoot. */
+  readonly main: string;
+  readonly files: readonly TemplateFile[];
+}
+
+const toPosix = (p: string): string => p.split(sep).join('/');
+
+async function filesUnder(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    const full = join(dir, entry.name);
+    if (entry.isDirectory()) out.push(...(await filesUnder(full)));
+    else if (entry.isFile()) out.push(full);
+  }
+  return out.sort();
+}
+
+function validate(c: RequestCaseFile, source: string): void {
+  if (typeof c.description !== 'string' || !Array.isArray(c.requests) || c.requests.length === 0) {
+    throw new Error(`${source}: needs "description" and a non-empty "requests" array`);
+  }
+  const names = new Set<string>();
+  for (const r of c.requests) {
+    if (!/^[a-z0-9][a-z0-9-]*$/.test(r.name ?? '')) throw new Error(`${source}: request name "${r.name}" must be kebab-case`);
+    if (names.has(r.name)) throw new Error(`${source}: duplicate request name "${r.name}"`);
+    names.add(r.name);
+    if (typeof r.expect?.status !== 'number') throw new Error(`${source}: request "${r.name}" needs "expect": {"status": N, …}`);
+    if (r.tsproxydDiverges && (typeof r.tsproxydDiverges.reason !== 'string' || typeof r.tsproxydDiverges.expect?.status !== 'number')) {
+      throw new Error(`${source}: request "${r.name}": "tsproxydDiverges" needs "reason" and "expect": {"status": N, …}`);
+    }
+  }
+  for (let i = 0; i < (c.args ?? []).length; i += 2) {
+    if (c.args?.[i] !== '-D' || !/^[A-Za-z_]\w*$/.test(c.args[i + 1] ?? '')) throw new Error(`${source}: "args" may only hold "-D", "NAME" pairs`);
+  }
+}
+
+export async function loadRequestCases(dir: string): Promise<RequestCase[]> {
+  const entries = (await readdir(dir)).sort();
+  const shared = await sharedTemplates(dir, entries);
+  const cases: RequestCase[] = [];
+  for (const name of entries) {
+    if (name.startsWith('_') || name.startsWith('.')) continue;
+    const source = join(dir, name);
+    if (!(await stat(source)).isDirectory()) continue;
+    const own: TemplateFile[] = [];
+    let table: RequestCaseFile | undefined;
+    for (const file of await filesUnder(source)) {
+      const path = toPosix(relative(source, file));
+      if (path === 'requests.json') {
+        try {
+          table = JSON.parse(await readFile(file, 'utf8')) as RequestCaseFile;
+        } catch (e) {
+          throw new Error(`${file}: ${(e as Error).message}`);
+        }
+      } else own.push({ path, template: await readFile(file, 'utf8'), source: file });
+    }
+    if (!table) throw new Error(`${source}: a request case needs requests.json`);
+    if (!own.some((f) => f.path === 'config.conf')) throw new Error(`${source}: a request case needs config.conf`);
+    validate(table, join(source, 'requests.json'));
+    cases.push({ ...table, name, source, main: 'config.conf', files: [...shared, ...own] });
+  }
+  return cases;
+}
+
+/** The bytes of a request spec: lines joined with CRLF, {{repeat:TEXT:N}} expanded, placeholders rendered. */
+export function requestBytes(spec: RequestSpec, render: (s: string) => string): Buffer {
+  const text = typeof spec.send === 'string' ? spec.send : spec.send.join('\r\n');
+  return Buffer.from(render(expandRepeats(text)), 'latin1');
+}
+
+/** "{{repeat:TEXT:N}}" -> TEXT repeated N times (long request lines and headers stay readable in the table). */
+export function expandRepeats(text: string): string {
+  return text.replace(/\{\{repeat:([^:}]*):(\d+)\}\}/g, (_m, what: string, n: string) => what.repeat(Number(n)));
+}
+
+export function requestMethod(bytes: Buffer): string {
+  return /^[^ \r\n]*/.exec(bytes.subarray(0, 64).toString('latin1'))?.[0] ?? '';
+}
+
+/** Renders the placeholders inside an expectation (ports appear in Host, Location, …). */
+export function renderExpectation(e: Expectation, render: (s: string) => string): Expectation {
+  return JSON.parse(render(expandRepeats(JSON.stringify(e)))) as Expectation;
+}

@@ -1,0 +1,19 @@
+// tsproxyd serving a rendered config: `node dist/src/cli/main.js -f FILE` runs in the foreground, prints
+// "tsproxyd: listening on HOST:PORT" on stderr per listener and stops on SIGTERM. Ready when it has said so for
+// every port and every port accepts.
+import { cleanEnv } from './proc.js';
+import { tsproxydCliPath } from './paths.js';
+import { ServerProcess } from './server-process.js';
+import type { ServeOptions } from './apache-server.js';
+
+export function startTsproxyd(configFile: string, opts: ServeOptions & { cli?: string }): Promise<ServerProcess> {
+  const cli = opts.cli ?? tsproxydCliPath();
+  return ServerProcess.start('tsproxyd', {
+    file: process.execPath,
+    args: [cli, '-f', configFile, ...(opts.args ?? [])],
+    env: cleanEnv(opts.env),
+    ports: opts.ports,
+    timeoutMs: opts.timeoutMs ?? 10_000,
+    readyWhen: (stderr) => opts.ports.every((p) => new RegExp(`^tsproxyd: listening on \\S*:${p}\\s*$`, 'm').test(stderr)),
+  });
+}
