@@ -22,6 +22,7 @@ import { cpus, tmpdir, totalmem } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeBenchConfig } from './gen-config.js';
+import { loadSourceMap } from './source-map.js';
 
 const TARGET = 10; // tsproxyd -t at least this many times faster than apache2 -t (issue: apache takes ~3.4 s)
 const HERE = dirname(fileURLToPath(import.meta.url)); // dist/bench
@@ -126,52 +127,6 @@ interface ProfNode {
   children?: number[];
 }
 
-const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
-
-/** Generated line (0-based) → [source, original line (0-based)] for each segment start of a v3 source map. */
-function loadSourceMap(jsFile: string): ((line: number, col: number) => string | undefined) | undefined {
-  const mapFile = `${jsFile}.map`;
-  if (!existsSync(mapFile)) return undefined;
-  const map = JSON.parse(readFileSync(mapFile, 'utf8')) as { sources: string[]; mappings: string; sourceRoot?: string };
-  const lines: [number, number, number][][] = []; // per generated line: [genCol, srcIdx, srcLine]
-  let src = 0;
-  let srcLine = 0;
-  for (const lineText of map.mappings.split(';')) {
-    const segs: [number, number, number][] = [];
-    let genCol = 0;
-    for (const seg of lineText.split(',')) {
-      if (!seg) continue;
-      const vals: number[] = [];
-      let shift = 0;
-      let value = 0;
-      for (const ch of seg) {
-        const digit = B64.indexOf(ch);
-        value += (digit & 31) << shift;
-        if (digit & 32) shift += 5;
-        else {
-          vals.push(value & 1 ? -(value >>> 1) : value >>> 1);
-          value = 0;
-          shift = 0;
-        }
-      }
-      genCol += vals[0] ?? 0;
-      if (vals.length >= 4) {
-        src += vals[1]!;
-        srcLine += vals[2]!;
-        segs.push([genCol, src, srcLine]);
-      }
-    }
-    lines.push(segs);
-  }
-  const base = dirname(mapFile);
-  return (line, col) => {
-    const segs = lines[line];
-    if (!segs || segs.length === 0) return undefined;
-    let best = segs[0]!;
-    for (const s of segs) if (s[0] <= col) best = s;
-    return `${relative(REPO, resolve(base, map.sourceRoot ?? '', map.sources[best[1]]!))}:${best[2] + 1}`;
-  };
-}
 
 interface Hot {
   ms: number;
@@ -190,7 +145,7 @@ function profileTsproxyd(file: string, scratch: string): { self: Hot[]; inclusiv
   const where = (cf: ProfNode['callFrame']): string => {
     if (!cf.url.startsWith('file://')) return cf.url || '(native)';
     const js = fileURLToPath(cf.url);
-    if (!maps.has(js)) maps.set(js, loadSourceMap(js));
+    if (!maps.has(js)) maps.set(js, loadSourceMap(REPO, js));
     return maps.get(js)?.(cf.lineNumber, cf.columnNumber) ?? `${relative(REPO, js)}:${cf.lineNumber + 1}`;
   };
   const self = new Map<string, Hot>();

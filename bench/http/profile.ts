@@ -1,8 +1,9 @@
 // Reads a V8 .cpuprofile (node --cpu-prof) and lists the hottest functions, with dist/*.js positions mapped back to
 // the .ts sources through their source maps (tsc's sourceMap: true). Same approach as bench/config-check.ts.
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, relative, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { loadSourceMap } from '../source-map.js';
 
 interface ProfNode {
   id: number;
@@ -28,52 +29,6 @@ export interface ProfileSummary {
   readonly inclusive: HotEntry[];
   /** self time per area: tsproxyd src/, node: internals, GC, native, … */
   readonly areas: HotEntry[];
-}
-
-const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
-
-function loadSourceMap(repo: string, jsFile: string): ((line: number, col: number) => string | undefined) | undefined {
-  const mapFile = `${jsFile}.map`;
-  if (!existsSync(mapFile)) return undefined;
-  const map = JSON.parse(readFileSync(mapFile, 'utf8')) as { sources: string[]; mappings: string; sourceRoot?: string };
-  const lines: [number, number, number][][] = [];
-  let src = 0;
-  let srcLine = 0;
-  for (const lineText of map.mappings.split(';')) {
-    const segs: [number, number, number][] = [];
-    let genCol = 0;
-    for (const seg of lineText.split(',')) {
-      if (!seg) continue;
-      const vals: number[] = [];
-      let shift = 0;
-      let value = 0;
-      for (const ch of seg) {
-        const digit = B64.indexOf(ch);
-        value += (digit & 31) << shift;
-        if (digit & 32) shift += 5;
-        else {
-          vals.push(value & 1 ? -(value >>> 1) : value >>> 1);
-          value = 0;
-          shift = 0;
-        }
-      }
-      genCol += vals[0] ?? 0;
-      if (vals.length >= 4) {
-        src += vals[1]!;
-        srcLine += vals[2]!;
-        segs.push([genCol, src, srcLine]);
-      }
-    }
-    lines.push(segs);
-  }
-  const base = dirname(mapFile);
-  return (line, col) => {
-    const segs = lines[line];
-    if (!segs || segs.length === 0) return undefined;
-    let best = segs[0]!;
-    for (const s of segs) if (s[0] <= col) best = s;
-    return `${relative(repo, resolve(base, map.sourceRoot ?? '', map.sources[best[1]]!))}:${best[2] + 1}`;
-  };
 }
 
 function area(url: string, fn: string, at: string): string {
