@@ -94,7 +94,7 @@ export function parseCaseMeta(text: string, source: string): CaseMeta {
   return { expect, args, env, ...(diverges ? { diverges } : {}), ...(lineDivergence ? { line: lineDivergence } : {}), description: description.join(' ') };
 }
 
-async function filesUnder(dir: string): Promise<string[]> {
+export async function filesUnder(dir: string): Promise<string[]> {
   const out: string[] = [];
   for (const entry of await readdir(dir, { withFileTypes: true })) {
     const full = join(dir, entry.name);
@@ -104,7 +104,7 @@ async function filesUnder(dir: string): Promise<string[]> {
   return out.sort();
 }
 
-const toPosix = (p: string): string => p.split(sep).join('/');
+export const toPosix = (p: string): string => p.split(sep).join('/');
 
 /** The files named `_X` in a case folder: written to every case's ServerRoot as `X`. */
 export async function sharedTemplates(dir: string, entries: readonly string[]): Promise<TemplateFile[]> {

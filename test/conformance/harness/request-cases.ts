@@ -6,9 +6,9 @@
 //   NAME/*               any other file is written to the ServerRoot too (Include targets)
 //   _X                   shared file, written to every ServerRoot as X (_common.conf -> common.conf)
 import { readdir, readFile, stat } from 'node:fs/promises';
-import { join, relative, sep } from 'node:path';
+import { join, relative } from 'node:path';
 import type { BackendBehaviour } from './backend.js';
-import { sharedTemplates } from './cases.js';
+import { filesUnder, sharedTemplates, toPosix } from './cases.js';
 import type { TemplateFile } from './server-root.js';
 
 /** Header expectations: a value (exactly one field with it), several (that many fields, in order), null (absent). */
@@ -86,17 +86,6 @@ export interface RequestCase extends RequestCaseFile {
   readonly files: readonly TemplateFile[];
 }
 
-const toPosix = (p: string): string => p.split(sep).join('/');
-
-async function filesUnder(dir: string): Promise<string[]> {
-  const out: string[] = [];
-  for (const entry of await readdir(dir, { withFileTypes: true })) {
-    const full = join(dir, entry.name);
-    if (entry.isDirectory()) out.push(...(await filesUnder(full)));
-    else if (entry.isFile()) out.push(full);
-  }
-  return out.sort();
-}
 
 function validate(c: RequestCaseFile, source: string): void {
   if (typeof c.description !== 'string' || !Array.isArray(c.requests) || c.requests.length === 0) {
