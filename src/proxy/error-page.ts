@@ -18,7 +18,7 @@ export const REASON_PHRASES: Readonly<Record<number, string>> = {
   400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 405: 'Method Not Allowed',
   408: 'Request Timeout', 410: 'Gone', 411: 'Length Required', 412: 'Precondition Failed',
   413: 'Request Entity Too Large', 414: 'Request-URI Too Long', 415: 'Unsupported Media Type',
-  416: 'Requested Range Not Satisfiable', 417: 'Expectation Failed', 421: 'Misdirected Request',
+  416: 'Requested Range Not Satisfiable', 417: 'Expectation Failed', 421: 'Misdirected Request', 426: 'Upgrade Required',
   429: 'Too Many Requests', 431: 'Request Header Fields Too Large', 500: 'Internal Server Error',
   501: 'Not Implemented', 502: 'Bad Gateway', 503: 'Service Unavailable', 504: 'Gateway Timeout',
   505: 'HTTP Version Not Supported', 507: 'Insufficient Storage', 508: 'Loop Detected', 510: 'Not Extended',
@@ -66,6 +66,8 @@ function canned(status: number, method: string, notes: string | undefined): stri
       return '<p>The supplied request data is not in a format\nacceptable for processing by this resource.</p>\n';
     case 417:
       return '<p>No expectation was seen, the Expect request-header \nfield was not presented by the client.\n</p><p>Only the 100-continue expectation is supported.</p>\n';
+    case 426:
+      return "<p>The requested resource can only be retrieved using SSL.  The server is willing to upgrade the current connection to SSL, but your client doesn't support it. Either upgrade your client, or try requesting the page using https://\n";
     case 429:
       return '<p>The user has sent too many requests\nin a given amount of time.</p>\n';
     case 431:

@@ -13,7 +13,7 @@
 // body), and that early answer must still reach the client — httpd relays it and then closes the connection.
 import http, { type ClientRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import https from 'node:https';
-import { isIP } from 'node:net';
+import { isIP, type Socket } from 'node:net';
 import type { Decision } from '../route/types.js';
 import { connectionFields } from './connection-policy.js';
 import { classifyBackendError, TimeoutError, type BackendFailure, type Phase } from './backend-errors.js';
@@ -26,8 +26,10 @@ import { groupFields, interimHead } from './raw-fields.js';
 import { buildRequestHeaders, type BodyFraming } from './request-headers.js';
 import { sendErrorPage } from './respond.js';
 import { buildResponseHeaders } from './response-headers.js';
+import { stripHopByHop } from './hop-by-hop.js';
 import type { SelfUrl } from './reverse-map.js';
 import type { WorkerStates } from './worker-state.js';
+import { runTunnel, type TunnelStats } from './tunnel.js';
 
 export type ForwardDecision = Extract<Decision, { kind: 'forward' }>;
 
@@ -35,6 +37,9 @@ export interface ForwardContext {
   readonly pools: BackendPools;
   readonly workers: WorkerStates;
   readonly log: (line: string) => void;
+  /** A tunnel opened (after the 101) and, later, closed: for the server's accounting and logs. */
+  readonly tunnelOpened?: () => void;
+  readonly tunnelClosed?: (d: ForwardDecision, stats: TunnelStats) => void;
 }
 
 export interface ForwardOptions {
@@ -46,6 +51,8 @@ export interface ForwardOptions {
   readonly closeAfter?: boolean;
   /** Forward no request body (the 'upgrade' path: Node has detached the parser). */
   readonly noBody?: boolean;
+  /** The request came on Node's 'upgrade' path: the client's socket and the bytes read after its head. */
+  readonly upgrade?: { readonly socket: Socket; readonly head: Buffer };
 }
 
 /** What the server may still do to a running exchange. */
@@ -130,6 +137,7 @@ class Exchange implements ForwardHandle {
       ops: this.ops,
       body: this.body,
       reuse: b.params.disableReuse !== true,
+      upgrade: this.upgrading() ? d.upgrade : undefined,
     });
     if (!built.ok) {
       const proxy = built.reason.startsWith('Max-Forwards');
@@ -146,7 +154,7 @@ class Exchange implements ForwardHandle {
     let preq: ClientRequest;
     try {
       preq = (secure ? https : http).request({
-        agent: this.ctx.pools.agentFor(b),
+        agent: this.upgrading() ? this.ctx.pools.tunnelAgentFor(b) : this.ctx.pools.agentFor(b),
         host: b.host,
         port: b.port,
         method: req.method,
@@ -187,6 +195,8 @@ class Exchange implements ForwardHandle {
       this.upload(preq);
     });
     preq.on('response', (pres) => this.onResponse(preq, pres));
+    // Always listened to: without a listener Node destroys the socket, and a 101 nobody asked for must be a 502.
+    preq.on('upgrade', (pres, sock: Socket, head: Buffer) => this.onUpgrade(preq, pres, sock, head));
     if (this.body.kind === 'none') preq.end();
     else if (this.opts.expectContinue) preq.flushHeaders();
   }
@@ -276,6 +286,47 @@ class Exchange implements ForwardHandle {
       if (!res.writableFinished) abort(new Error('client closed the connection mid-response'));
     });
     pres.pipe(res);
+  }
+
+  /** The route allows the client's upgrade and the client is on the upgrade path. */
+  private upgrading(): boolean {
+    return this.d.upgrade !== undefined && this.opts.upgrade !== undefined;
+  }
+
+  /**
+   * The backend answered 101. A tunnel opens only when an upgrade was asked for and the backend's Upgrade names the
+   * protocol asked for (case-insensitively); anything else is httpd's 502 "Unexpected Upgrade" and no byte of the
+   * client's pre-payload ever reaches the backend.
+   */
+  private onUpgrade(preq: ClientRequest, pres: IncomingMessage, bsock: Socket, bhead: Buffer): void {
+    clearTimeout(this.connectTimer);
+    bsock.on('error', () => undefined);
+    if (preq !== this.preq || this.settled) return void bsock.destroy();
+    const plan = this.upgrading() ? this.d.upgrade : undefined;
+    const client = this.opts.upgrade;
+    const got = pres.headers.upgrade;
+    const ok = (v: string | undefined): boolean => v !== undefined && got !== undefined && got.toLowerCase() === v.toLowerCase();
+    if (plan === undefined || client === undefined || !(ok(plan.requested) || ok(plan.protocol))) {
+      bsock.destroy();
+      const reason = `Unexpected Upgrade: ${got ?? '(none)'} (expecting ${plan?.requested ?? 'none'})`;
+      return this.fail({ status: 502, proxyReason: reason, code: 'unexpected-upgrade', log: reason, connectFailed: false });
+    }
+    if (client.socket.destroyed) return void bsock.destroy();
+    this.settled = true;
+    this.phase = 'streaming';
+    preq.removeAllListeners('timeout');
+    // The 101 as the backend wrote it, hop-by-hop fields cleared, then httpd's Upgrade/Connection pair.
+    const list = HeaderList.fromRaw(pres.rawHeaders);
+    stripHopByHop(list);
+    list.add('Upgrade', got!);
+    list.add('Connection', 'Upgrade');
+    let head = `HTTP/1.1 101 ${pres.statusMessage || 'Switching Protocols'}\r\n`;
+    for (const [n, v] of list.fields) if (!/[\r\n\0]/.test(v)) head += `${n}: ${v}\r\n`;
+    this.res.detachSocket(client.socket);
+    client.socket.write(Buffer.from(`${head}\r\n`, 'latin1'));
+    const idleMs = this.d.settings.wsIdleTimeoutMs ?? (plan.legacy ? 0 : Math.max(this.d.settings.clientTimeoutMs, this.d.settings.timeoutMs));
+    this.ctx.tunnelOpened?.();
+    runTunnel(client.socket, client.head, bsock, bhead, { idleMs, onClose: (stats) => this.ctx.tunnelClosed?.(this.d, stats) });
   }
 
   private onBackendError(preq: ClientRequest, err: Error, isRetry: boolean): void {

@@ -45,6 +45,21 @@ function tune(agent: AnyAgent, b: Backend, secure: boolean): AnyAgent {
 
 export class BackendPools {
   readonly #agents = new Map<string, AnyAgent>();
+  readonly #tunnelAgents = new Map<string, AnyAgent>();
+
+  /**
+   * Connections for upgrade requests: never pooled (httpd 2.4.10+ "Don't pool backend websockets connections");
+   * a 101 detaches the socket from the agent and the tunnel owns it, any other answer closes it.
+   */
+  tunnelAgentFor(b: Backend): AnyAgent {
+    let agent = this.#tunnelAgents.get(b.key);
+    if (agent) return agent;
+    const secure = b.scheme === 'https' || b.scheme === 'wss';
+    const options: http.AgentOptions = { keepAlive: false, maxSockets: Infinity };
+    agent = tune(secure ? new https.Agent(options) : new http.Agent(options), b, secure);
+    this.#tunnelAgents.set(b.key, agent);
+    return agent;
+  }
 
   agentFor(b: Backend): AnyAgent {
     let agent = this.#agents.get(b.key);
@@ -70,7 +85,8 @@ export class BackendPools {
   }
 
   close(): void {
-    for (const a of this.#agents.values()) a.destroy();
+    for (const a of [...this.#agents.values(), ...this.#tunnelAgents.values()]) a.destroy();
     this.#agents.clear();
+    this.#tunnelAgents.clear();
   }
 }

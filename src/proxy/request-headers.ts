@@ -8,7 +8,9 @@
 //   Via: 1.1 proxy.example           ← ProxyVia On/Full
 //   X-Forwarded-Host / X-Forwarded-Server
 //   Content-Length: 5 | Transfer-Encoding: chunked   ← re-generated from the body actually forwarded
-//   Connection: Keep-Alive | close
+//   Connection: Keep-Alive | close   ← or, forwarding an upgrade: "Connection: Upgrade" + "Upgrade: <protocol>"
+//                                      (mod_proxy_http's terminate_headers; the legacy wstunnel path writes
+//                                      "Upgrade" first, then "Connection")
 //
 // Hop-by-hop fields (and every field the client's Connection names) are removed BEFORE the X-Forwarded-* fields
 // are added, so `Connection: X-Forwarded-For` cannot remove what the proxy adds (CVE-2022-31813).
@@ -35,6 +37,8 @@ export interface RequestHeaderInput {
   readonly body: BodyFraming;
   /** false when the backend connection is not reused (disablereuse=On): "Connection: close". */
   readonly reuse: boolean;
+  /** The upgrade the route allows (the request then ends with Connection: Upgrade and this Upgrade value). */
+  readonly upgrade?: { readonly protocol: string; readonly legacy: boolean } | undefined;
 }
 
 export type RequestHeaderResult =
@@ -83,7 +87,12 @@ export function buildRequestHeaders(input: RequestHeaderInput): RequestHeaderRes
   // 5. Framing of the body as it will be forwarded, and the backend connection's fate.
   if (input.body.kind === 'length') list.add('Content-Length', String(input.body.length));
   else if (input.body.kind === 'chunked') list.add('Transfer-Encoding', 'chunked');
-  list.add('Connection', input.reuse ? 'Keep-Alive' : 'close');
+  const up = input.upgrade;
+  if (up === undefined) list.add('Connection', input.reuse ? 'Keep-Alive' : 'close');
+  else {
+    const pair: [string, string][] = [['Connection', 'Upgrade'], ['Upgrade', up.protocol]];
+    for (const [n, v] of up.legacy ? pair.reverse() : pair) list.add(n, v);
+  }
 
   const out = new HeaderList([['Host', host], ...list.fields]);
   for (const [n, v] of out.fields) {

@@ -13,6 +13,8 @@ export interface RespondOptions extends ErrorPageOptions {
   /** `Header always …` ops apply to locally generated responses. */
   readonly alwaysOps?: readonly HeaderOp[];
   readonly ops?: HeaderOpContext;
+  /** Fields the decision adds (the 426's Upgrade and Connection: Upgrade), before Content-Type. */
+  readonly extraHeaders?: readonly (readonly [string, string])[];
 }
 
 export function sendErrorPage(res: ServerResponse, status: number, opts: RespondOptions = {}): void {
@@ -24,7 +26,11 @@ export function sendErrorPage(res: ServerResponse, status: number, opts: Respond
   const body = Buffer.from(page.body, 'latin1');
   if (page.close || opts.close) res.shouldKeepAlive = false;
   // httpd's order: Date, (Server), Content-Length, Keep-Alive/Connection, Content-Type.
-  const list = new HeaderList([['Date', new Date().toUTCString()], ['Content-Length', String(body.length)], ...connectionFields(res), ['Content-Type', page.contentType]]);
+  const extra = (opts.extraHeaders ?? []).map(([n, v]): [string, string] => [n, v]);
+  const connection = connectionFields(res);
+  // A decision's own Connection value ("Upgrade") replaces the keep-alive policy's.
+  const fields = extra.some(([n]) => n.toLowerCase() === 'connection') ? connection.filter(([n]) => n.toLowerCase() !== 'connection') : connection;
+  const list = new HeaderList([['Date', new Date().toUTCString()], ['Content-Length', String(body.length)], ...fields, ...extra, ['Content-Type', page.contentType]]);
   if (opts.alwaysOps && opts.ops) applyHeaderOps(opts.alwaysOps.filter((o) => o.table === 'always'), list, opts.ops);
   res.writeHead(status, page.reasonPhrase, list.toRaw());
   res.end(res.req?.method === 'HEAD' ? undefined : body);

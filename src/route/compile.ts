@@ -18,6 +18,7 @@ import type { HeaderOp, HeadersConf } from '../modules/headers/directives.js';
 import { parseTargetUrl } from '../modules/proxy/target-url.js';
 import type { BalancerDef, ProxyDirConf, ProxyRoute, ProxyServerConf } from '../modules/proxy/types.js';
 import type { WorkerParams } from '../modules/proxy/worker-params.js';
+import type { WstunnelConf } from '../modules/proxy/submodules.js';
 import { toBytes } from './canon-path.js';
 import { fnmatchTest, fnmatchToRegExp } from '../config/fnmatch.js';
 import { buildPrefixIndex } from './prefix-index.js';
@@ -30,6 +31,7 @@ const DEFAULT_LIMIT_REQUEST_BODY = 1_073_741_824; // httpd 2.4.54+
 const core = (s: ServerScope) => s.confs.get('core') as CoreServerConf | undefined;
 const proxy = (s: ServerScope) => s.confs.get('proxy') as ProxyServerConf | undefined;
 const headers = (s: ServerScope) => s.confs.get('headers') as HeadersConf | undefined;
+const wstunnel = (s: ServerScope | DirScope) => s.confs.get('proxy_wstunnel') as WstunnelConf | undefined;
 
 const DEFAULT_PORT: Record<string, number> = { http: 80, ws: 80, https: 443, wss: 443 };
 
@@ -172,6 +174,8 @@ function compileServer(scope: ServerScope, main: ServerScope, mainName: string):
     serverName,
     errorOverride: pc?.errorOverride ?? mp?.errorOverride ?? { on: false, codes: [] },
     limitRequestBody: c?.limitRequestBody ?? mc?.limitRequestBody ?? DEFAULT_LIMIT_REQUEST_BODY,
+    wsFallback: wstunnel(scope)?.fallbackToProxyHttp ?? wstunnel(main)?.fallbackToProxyHttp ?? true,
+    wsIdleTimeoutMs: wstunnel(scope)?.idleTimeoutMs ?? wstunnel(main)?.idleTimeoutMs,
   } as const;
   const strip = <T extends { loc: Loc }>(xs: readonly T[]) => xs.map(({ loc: _loc, ...rest }) => rest);
 
@@ -180,7 +184,7 @@ function compileServer(scope: ServerScope, main: ServerScope, mainName: string):
     const key = matched.join(',');
     const hit = cache.get(key);
     if (hit) return hit;
-    let { preserveHost, addHeaders, errorOverride, limitRequestBody } = base;
+    let { preserveHost, addHeaders, errorOverride, limitRequestBody, wsFallback, wsIdleTimeoutMs } = base;
     const reverse = chain.flatMap((s) => proxy(s)?.reverse ?? []);
     const cookieDomain = chain.flatMap((s) => strip(proxy(s)?.reverseCookieDomain ?? []));
     const cookiePath = chain.flatMap((s) => strip(proxy(s)?.reverseCookiePath ?? []));
@@ -197,10 +201,15 @@ function compileServer(scope: ServerScope, main: ServerScope, mainName: string):
         cookiePath.push(...strip(pd.reverseCookiePath));
       }
       limitRequestBody = (d.confs.get('core') as CoreDirConf | undefined)?.limitRequestBody ?? limitRequestBody;
+      wsFallback = wstunnel(d)?.fallbackToProxyHttp ?? wsFallback;
+      wsIdleTimeoutMs = wstunnel(d)?.idleTimeoutMs ?? wsIdleTimeoutMs;
       ops.push(...((d.confs.get('headers') as HeadersConf | undefined)?.ops ?? []));
     }
+    const { wsIdleTimeoutMs: _idle, ...rest } = base;
     const settings: ProxySettings = Object.freeze({
-      ...base,
+      ...rest,
+      ...(wsIdleTimeoutMs !== undefined ? { wsIdleTimeoutMs } : {}),
+      wsFallback,
       preserveHost,
       addHeaders,
       errorOverride,

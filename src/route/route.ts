@@ -26,8 +26,10 @@
 //  - a control character or space in a raw (nocanon) path or in the query string → 403 (CVE-2023-25690);
 //  - balancer://name: the first member for now, the member URL's path prepended (BalancerMember
 //    http://h/mpath with ProxyPass /bal balancer://c1/in sends /bal/x as /mpath/in/x); no members → 503;
-//  - ws:// and wss:// targets forward with that scheme (for a request without Upgrade httpd proxies it as plain
-//    HTTP; the tunnel code decides).
+//  - ws:// and wss:// targets forward with that scheme; upgrade.ts decides whether the client's Upgrade goes along
+//    (a tunnel after the backend's 101) or the request is plain HTTP; with ProxyWebsocketFallbackToProxyHttp Off a
+//    ws(s):// rule is skipped for a request without Upgrade (httpd's proxy_wstunnel_check_trans), so that
+//    `ProxyPass / ws://b/` can precede `ProxyPass / http://b/`.
 import { makeBackend, paramsFor, authorityOf } from './compile.js';
 import { canonEncodePath, canonicalizePath, hasCtlOrSpace, toBytes } from './canon-path.js';
 import { prefixMatch } from './match-prefix.js';
@@ -35,6 +37,7 @@ import { earliestPrefix } from './prefix-index.js';
 import { parseRequestTarget } from './request-target.js';
 import type { CompiledRule, ServerRouting } from './routing.js';
 import type { Decision, Plan, ProxySettings, RequestFacts } from './types.js';
+import { decideUpgrade, isWsScheme } from './upgrade.js';
 import { selectServer } from './vhost-select.js';
 import { parseTargetUrl } from '../modules/proxy/target-url.js';
 import type { Loc } from '../../grammar/ast.js';
@@ -97,7 +100,23 @@ export interface RuleSearch {
 }
 
 /** The first rule of the server's list, in config order, that matches (prefix rules via the index). */
-export function findRule(routing: ServerRouting, uri: string, unparsed: string): RuleSearch {
+export function findRule(routing: ServerRouting, uri: string, unparsed: string, skip?: (rule: CompiledRule) => boolean): RuleSearch {
+  const found = findIndexed(routing, uri, unparsed);
+  if (skip === undefined || found.index < 0 || !skip(routing.rules[found.index]!)) return found;
+  // Rules a request declines (legacy ws:// rules without Upgrade): the rest of the list in order, linearly. Only
+  // configs with ProxyWebsocketFallbackToProxyHttp Off get here.
+  let examined = found.examined;
+  for (let i = found.index + 1; i < routing.rules.length; i++) {
+    const rule = routing.rules[i]!;
+    examined++;
+    if (skip(rule)) continue;
+    const mapped = mapRule(rule, uri, unparsed);
+    if (mapped !== undefined) return { index: i, mapped, examined };
+  }
+  return { index: -1, mapped: undefined, examined };
+}
+
+function findIndexed(routing: ServerRouting, uri: string, unparsed: string): RuleSearch {
   const { rule: p, probes } = earliestPrefix(routing.index, uri);
   let examined = probes;
   for (const i of routing.index.regexRules) {
@@ -119,7 +138,7 @@ function locationMatches(routing: ServerRouting, uri: string): number[] {
   return matched;
 }
 
-const respond = (status: number, reason: string, settings: ProxySettings | undefined, from: Loc | undefined): Decision => ({
+const respond = (status: number, reason: string, settings: ProxySettings | undefined, from: Loc | undefined): Extract<Decision, { kind: 'respond' }> => ({
   kind: 'respond',
   status,
   reason,
@@ -128,7 +147,15 @@ const respond = (status: number, reason: string, settings: ProxySettings | undef
 });
 
 /** From the mapped URL to the forward (or error) decision. */
-function decide(routing: ServerRouting, rule: CompiledRule, mapped: Mapped, args: string | undefined, settings: ProxySettings, host: string | undefined): Decision {
+function decide(
+  routing: ServerRouting,
+  rule: CompiledRule,
+  mapped: Mapped,
+  args: string | undefined,
+  settings: ProxySettings,
+  host: string | undefined,
+  upgradeValue: string | undefined,
+): Decision {
   const from = rule.loc;
   const target = rule.route.target!;
   const m = /^([a-zA-Z][a-zA-Z0-9+.-]*):\/\/([^/]*)(.*)$/s.exec(mapped.url);
@@ -163,8 +190,13 @@ function decide(routing: ServerRouting, rule: CompiledRule, mapped: Mapped, args
   path = prefix + (path.startsWith('/') ? path : `/${path}`);
   const timeoutMs = backend.params.timeoutMs;
   const s = timeoutMs !== undefined && timeoutMs !== settings.timeoutMs ? { ...settings, timeoutMs } : settings;
-  return { kind: 'forward', backend, path, settings: s, from, ...(host !== undefined ? { host } : {}) };
+  const up = decideUpgrade(backend, upgradeValue, settings.wsFallback);
+  if (up.kind === 'refuse') return { ...respond(up.status, `Upgrade '${upgradeValue ?? ''}' is not accepted by this route (legacy mod_proxy_wstunnel)`, s, from), headers: up.headers };
+  return { kind: 'forward', backend, path, settings: s, from, ...(host !== undefined ? { host } : {}), ...(up.kind === 'upgrade' ? { upgrade: up.plan } : {}) };
 }
+
+/** proxy_wstunnel_check_trans: a ws(s):// rule declines a request without Upgrade (legacy path only). */
+const declinesWithoutUpgrade = (rule: CompiledRule): boolean => rule.route.target !== undefined && isWsScheme(rule.route.target.scheme);
 
 export function route(plan: Plan, facts: RequestFacts): Decision {
   const sel = selectServer(plan, facts);
@@ -186,20 +218,23 @@ export function route(plan: Plan, facts: RequestFacts): Decision {
   const settings = routing.settingsFor(matched);
   const host = t.form === 'absolute' && t.authority !== undefined && facts.host !== undefined ? t.authority : undefined;
 
+  const upgradeValue = facts.header('upgrade');
   const outcome = (rule: CompiledRule, mapped: Mapped | 'stop'): Decision =>
     mapped === 'stop'
       ? respond(404, 'proxying disabled for this path (ProxyPass !)', settings, rule.loc)
-      : decide(routing, rule, mapped, t.args, settings, host);
+      : decide(routing, rule, mapped, t.args, settings, host, upgradeValue);
+  const skip = !sel.server.settings.wsFallback && upgradeValue === undefined ? declinesWithoutUpgrade : undefined;
 
   // The last matching section that holds a ProxyPass.
   for (let k = matched.length - 1; k >= 0; k--) {
     const rule = routing.locations[matched[k]!]!.rule;
     if (rule === undefined) continue;
+    if (skip?.(rule)) break;
     const mapped = mapRule(rule, uri, unparsed);
     if (mapped !== undefined) return outcome(rule, mapped);
     break;
   }
-  const found = findRule(routing, uri, unparsed);
+  const found = findRule(routing, uri, unparsed, skip);
   if (found.mapped !== undefined) return outcome(routing.rules[found.index]!, found.mapped);
   return respond(404, 'no ProxyPass matches this path', settings, undefined);
 }

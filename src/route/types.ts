@@ -58,6 +58,20 @@ export interface ProxySettings {
   /** ProxyErrorOverride. */
   readonly errorOverride: { readonly on: boolean; readonly codes: readonly number[] };
   readonly limitRequestBody: number; // bytes, 0 = unlimited (httpd 2.4.54+: 1 GiB default)
+  /** ProxyWebsocketFallbackToProxyHttp (default On); Off = httpd's legacy mod_proxy_wstunnel path for ws(s):// routes. */
+  readonly wsFallback: boolean;
+  /** ProxyWebsocketIdleTimeout (tsproxyd only); unset: max(Timeout, the route's timeout), none on the legacy path. */
+  readonly wsIdleTimeoutMs?: number;
+}
+
+/** An upgrade the route allows: the request goes to the backend with "Connection: Upgrade" and this Upgrade value. */
+export interface UpgradePlan {
+  /** The Upgrade value sent to the backend (the client's, or on the legacy path what httpd's wstunnel sends). */
+  readonly protocol: string;
+  /** The protocol the client asked for: the backend's 101 must name it (or `protocol`), case-insensitively. */
+  readonly requested: string;
+  /** httpd's legacy mod_proxy_wstunnel path (ProxyWebsocketFallbackToProxyHttp Off): no idle timeout by default. */
+  readonly legacy: boolean;
 }
 
 /** What to do with a request. Every decision names the config line that made it, for logs and -S. */
@@ -75,6 +89,8 @@ export type Decision =
        * the Host header as received.
        */
       readonly host?: string;
+      /** Set when the request asks to upgrade and the route allows it: tunnel after the backend's 101. */
+      readonly upgrade?: UpgradePlan;
     }
   | {
       readonly kind: 'respond';
@@ -83,6 +99,8 @@ export type Decision =
       readonly reason: string;
       readonly settings: ProxySettings | undefined;
       readonly from: Loc | undefined;
+      /** Extra response fields (the 426's "Upgrade" and "Connection: Upgrade"). */
+      readonly headers?: readonly (readonly [string, string])[];
     };
 
 /** One server (the main server or a <VirtualHost>) ready to route. */

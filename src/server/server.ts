@@ -8,6 +8,7 @@ import { setConnectionPolicy } from '../proxy/connection-policy.js';
 import { forward, type ForwardHandle } from '../proxy/forward.js';
 import { sendErrorPage, writeRawErrorPage } from '../proxy/respond.js';
 import { WorkerStates } from '../proxy/worker-state.js';
+import type { TunnelStats } from '../proxy/tunnel.js';
 import type { Decision, Plan, RequestFacts } from '../route/types.js';
 import { bindAddrs, formatAddr, type BindAddr } from './listeners.js';
 import { checkRequestLimits, DEFAULT_LIMITS, nodeMaxHeaderSize, type ServerLimits } from './limits.js';
@@ -35,12 +36,20 @@ export interface ProxyServer {
   close(): Promise<void>;
   /** Open backend connections per Backend.key (tests, status). */
   backendSockets(key: string): number;
+  /** Tunnels open now (after a 101, until either side closes). */
+  openTunnels(): number;
 }
 
 interface InFlight {
   readonly req: IncomingMessage;
   readonly res: ServerResponse;
   exchange?: ForwardHandle;
+}
+
+/** A request body the Upgrade path cannot frame (Content-Length other than 0, or any Transfer-Encoding). */
+function hasBody(req: IncomingMessage): boolean {
+  const cl = req.headers['content-length'];
+  return req.headers['transfer-encoding'] !== undefined || (cl !== undefined && cl.trim() !== '0');
 }
 
 export function createProxyServer(opts: ProxyServerOptions): ProxyServer {
@@ -53,7 +62,19 @@ export function createProxyServer(opts: ProxyServerOptions): ProxyServer {
   const served = new WeakMap<Duplex, number>();
   const servers: http.Server[] = [];
 
-  function handle(req: IncomingMessage, res: ServerResponse, bind: BindAddr, expectContinue: boolean, upgrade: boolean): void {
+  let tunnels = 0;
+  const forwardCtx = {
+    pools,
+    workers,
+    log,
+    tunnelOpened: () => void tunnels++,
+    tunnelClosed: (d: Extract<Decision, { kind: 'forward' }>, st: TunnelStats) => {
+      tunnels--;
+      log(`[proxy:info] tunnel-closed ${d.backend.key}${d.path} ${st.reason} up=${st.up} down=${st.down} ${st.durationMs}ms`);
+    },
+  };
+
+  function handle(req: IncomingMessage, res: ServerResponse, bind: BindAddr, expectContinue: boolean, upgrade?: { socket: Socket; head: Buffer }): void {
     req.on('error', () => undefined);
     res.on('error', () => undefined);
     const current: InFlight = { req, res };
@@ -67,6 +88,11 @@ export function createProxyServer(opts: ProxyServerOptions): ProxyServer {
     const method = req.method ?? 'GET';
     const over = checkRequestLimits(method, req.url ?? '', req.httpVersion, req.rawHeaders, limits);
     if (over) return sendErrorPage(res, over.status, { method, ...(over.notes !== undefined ? { notes: over.notes } : {}), close: true });
+    if (upgrade && hasBody(req)) {
+      // Node hands an Upgrade request over without its parser, so a body cannot be framed for the backend.
+      log(`[core:info] 400 ${method} ${req.url}: a request body with Upgrade is not supported`);
+      return sendErrorPage(res, 400, { method, notes: 'A request body together with Upgrade is not supported.', close: true });
+    }
     let decision: Decision;
     try {
       decision = opts.route(requestFacts(req, bind.tls));
@@ -76,13 +102,19 @@ export function createProxyServer(opts: ProxyServerOptions): ProxyServer {
     }
     switch (decision.kind) {
       case 'forward':
-        current.exchange = forward(req, res, decision, { pools, workers, log }, { tls: bind.tls, expectContinue, closeAfter: upgrade, noBody: upgrade });
+        current.exchange = forward(req, res, decision, forwardCtx, {
+          tls: bind.tls,
+          expectContinue,
+          closeAfter: upgrade !== undefined,
+          noBody: upgrade !== undefined,
+          ...(upgrade ? { upgrade } : {}),
+        });
         return;
       case 'respond': {
         log(`[core:info] ${decision.status} ${method} ${req.url}: ${decision.reason}`);
         const alwaysOps = decision.settings?.responseHeaders ?? [];
         const ops = { env: new Map<string, string>(), requestTimeUs: Date.now() * 1000, startedAt: process.hrtime.bigint() };
-        return sendErrorPage(res, decision.status, { method, alwaysOps, ops });
+        return sendErrorPage(res, decision.status, { method, alwaysOps, ops, ...(decision.headers ? { extraHeaders: decision.headers } : {}) });
       }
     }
   }
@@ -143,11 +175,14 @@ export function createProxyServer(opts: ProxyServerOptions): ProxyServer {
       s.on('error', () => undefined);
       s.on('close', () => sockets.delete(s));
     });
-    server.on('request', (req, res) => handle(req, res, bind, false, false));
-    server.on('checkContinue', (req, res) => handle(req, res, bind, true, false));
+    server.on('request', (req, res) => handle(req, res, bind, false));
+    server.on('checkContinue', (req, res) => handle(req, res, bind, true));
     server.on('clientError', onClientError);
-    // WebSocket tunnelling arrives with issue 4; until then an upgrade request is answered as plain HTTP.
-    server.on('upgrade', (req: IncomingMessage, socket: Duplex) => {
+    // Requests with an Upgrade header: Node has detached its parser, so whatever the answer the connection does not
+    // go on as HTTP. An HTTP answer (error page, refused upgrade, upgrade not allowed) goes out through a
+    // ServerResponse on the socket, which is then closed; a 101 detaches it and the tunnel takes the socket. The
+    // client's bytes after its head are not read until then (never into the backend before a 101).
+    server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
       socket.on('error', () => undefined);
       const res = new http.ServerResponse(req);
       res.assignSocket(socket as Socket);
@@ -155,7 +190,7 @@ export function createProxyServer(opts: ProxyServerOptions): ProxyServer {
         res.detachSocket(socket as Socket);
         (socket as Socket).destroySoon();
       });
-      handle(req, res, bind, false, true);
+      handle(req, res, bind, false, { socket: socket as Socket, head });
     });
     return server;
   }
@@ -190,5 +225,6 @@ export function createProxyServer(opts: ProxyServerOptions): ProxyServer {
       servers.length = 0;
     },
     backendSockets: (key) => pools.socketCount(key),
+    openTunnels: () => tunnels,
   };
 }

@@ -22,6 +22,7 @@ export function settings(over: Partial<ProxySettings> = {}): ProxySettings {
     responseHeaders: [],
     errorOverride: { on: false, codes: [] },
     limitRequestBody: 0,
+    wsFallback: true,
     ...over,
   };
 }

@@ -1,6 +1,7 @@
 // The mod_proxy family's smaller modules: their identifiers (for LoadModule and <IfModule>) and directives.
-import { acceptRow, flagRow, S, SV, SVD } from '../../config/rows.js';
+import { acceptRow, flagRow, S, SV, SVD, valueRow } from '../../config/rows.js';
 import type { ModuleDef } from '../../config/types.js';
+import { parseDuration } from '../../config/values.js';
 
 const none = () => ({});
 
@@ -10,6 +11,8 @@ function plain(name: string, extra: Partial<ModuleDef> = {}): ModuleDef {
 
 export interface WstunnelConf {
   fallbackToProxyHttp?: boolean;
+  /** ProxyWebsocketIdleTimeout (tsproxyd only): a tunnel idle this long is closed; 0 = never. */
+  idleTimeoutMs?: number;
 }
 
 export const proxyWstunnelModule: ModuleDef<WstunnelConf, WstunnelConf> = {
@@ -25,6 +28,18 @@ export const proxyWstunnelModule: ModuleDef<WstunnelConf, WstunnelConf> = {
       (c: WstunnelConf, on) => (c.fallbackToProxyHttp = on),
       'dir-or-server',
     ),
+    {
+      ...valueRow(
+        'ProxyWebsocketIdleTimeout',
+        SVD,
+        'How long a tunnel may stay idle (no byte either way) before it is closed; 0 = never (tsproxyd)',
+        (w) => parseDuration(w, 'ProxyWebsocketIdleTimeout'),
+        (c: WstunnelConf, ms: number) => (c.idleTimeoutMs = ms),
+        'dir-or-server',
+      ),
+      tsproxydOnly:
+        "ProxyWebsocketIdleTimeout is a tsproxyd extension (httpd 2.4's tunnels idle out after max(Timeout, ProxyTimeout)); httpd 2.4 would reject it",
+    },
   ],
 };
 
