@@ -6,7 +6,11 @@
 //   no response headers within timeout              → 502 "Proxy Error", Reason "Error reading from remote server"
 //   connection closed or reset before a response    → 502, same reason (AH01102)
 //   a response Node's parser refuses                → 502 (httpd would relay garbage as HTTP/0.9; see below)
+//   a TLS handshake or certificate failure          → 500 "Proxy Error", Reason "Error during SSL Handshake with
+//                                                     remote server" (AH00898), whatever the phase
 // `code` is a stable, greppable reason for the log.
+
+import { isTlsFailure } from './backend-tls.js';
 
 /** Where the exchange was when it failed. */
 export type Phase = 'connect' | 'continue' | 'send' | 'response';
@@ -38,6 +42,9 @@ export function classifyBackendError(err: unknown, phase: Phase, host: string, p
   const timedOut = err instanceof TimeoutError;
   if (DNS_CODES.has(code)) {
     return { status: 500, proxyReason: `DNS lookup failure for: ${host}`, code: 'dns-failure', log: `AH00898: DNS lookup failure for: ${host} (${code})`, connectFailed: false };
+  }
+  if (isTlsFailure(err)) {
+    return { status: 500, proxyReason: 'Error during SSL Handshake with remote server', code: 'tls-handshake-failed', log: `AH00898: Error during SSL Handshake with remote server ${host}:${port} (${code}: ${msg})`, connectFailed: false };
   }
   if (phase === 'connect') {
     return {

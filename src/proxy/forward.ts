@@ -111,6 +111,9 @@ class Exchange implements ForwardHandle {
     if (why !== undefined) {
       return this.fail({ status: 503, code: 'worker-disabled', log: `AH00940: disabled connection for (${b.host}:${b.port}): ${why}`, connectFailed: false });
     }
+    if ((b.scheme === 'https' || b.scheme === 'wss') && !d.settings.backendTls.engine) {
+      return this.fail({ status: 500, code: 'ssl-proxy-off', log: `AH00961: ${b.scheme}: failed to enable ssl support for ${b.host}:${b.port} [Hint: SSLProxyEngine]`, connectFailed: false });
+    }
     const limit = d.settings.limitRequestBody;
     if (limit > 0 && this.body.kind === 'length' && this.body.length > limit) return this.tooLarge();
     if (this.body.kind !== 'chunked' || this.opts.expectContinue) return this.proceed();
@@ -154,7 +157,7 @@ class Exchange implements ForwardHandle {
     let preq: ClientRequest;
     try {
       preq = (secure ? https : http).request({
-        agent: this.upgrading() ? this.ctx.pools.tunnelAgentFor(b) : this.ctx.pools.agentFor(b),
+        agent: this.upgrading() ? this.ctx.pools.tunnelAgentFor(b, d.settings.backendTls) : this.ctx.pools.agentFor(b, d.settings.backendTls),
         host: b.host,
         port: b.port,
         method: req.method,

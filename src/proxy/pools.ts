@@ -16,6 +16,7 @@ import net from 'node:net';
 import type { Duplex } from 'node:stream';
 import tls from 'node:tls';
 import type { Backend } from '../route/types.js';
+import { peerCheck, type BackendTls } from './backend-tls.js';
 
 type AnyAgent = http.Agent;
 
@@ -24,12 +25,20 @@ interface AgentHooks {
   keepSocketAlive(socket: net.Socket): boolean;
 }
 
-function tune(agent: AnyAgent, b: Backend, secure: boolean): AnyAgent {
+function tune(agent: AnyAgent, b: Backend, t: BackendTls | undefined): AnyAgent {
   const soKeepAlive = b.params.keepalive === true;
   const ttl = b.params.ttlMs ?? 0;
   const hooks = agent as unknown as AgentHooks;
   hooks.createConnection = (options) => {
-    const socket = secure ? tls.connect({ ...options, rejectUnauthorized: false }) : net.createConnection(options);
+    let socket: net.Socket;
+    if (t !== undefined) {
+      const s = tls.connect({ ...options, ...t.connect });
+      s.once('secureConnect', () => {
+        const bad = peerCheck(s, t, b.host);
+        if (bad) s.destroy(bad);
+      });
+      socket = s;
+    } else socket = net.createConnection(options);
     socket.setNoDelay(true);
     if (soKeepAlive) socket.setKeepAlive(true);
     return socket;
@@ -43,6 +52,8 @@ function tune(agent: AnyAgent, b: Backend, secure: boolean): AnyAgent {
   return agent;
 }
 
+const isSecure = (b: Backend): boolean => b.scheme === 'https' || b.scheme === 'wss';
+
 export class BackendPools {
   readonly #agents = new Map<string, AnyAgent>();
   readonly #tunnelAgents = new Map<string, AnyAgent>();
@@ -51,37 +62,40 @@ export class BackendPools {
    * Connections for upgrade requests: never pooled (httpd 2.4.10+ "Don't pool backend websockets connections");
    * a 101 detaches the socket from the agent and the tunnel owns it, any other answer closes it.
    */
-  tunnelAgentFor(b: Backend): AnyAgent {
-    let agent = this.#tunnelAgents.get(b.key);
+  tunnelAgentFor(b: Backend, t: BackendTls): AnyAgent {
+    const secure = isSecure(b);
+    const key = secure ? `${b.key}#${t.id}` : b.key;
+    let agent = this.#tunnelAgents.get(key);
     if (agent) return agent;
-    const secure = b.scheme === 'https' || b.scheme === 'wss';
     const options: http.AgentOptions = { keepAlive: false, maxSockets: Infinity };
-    agent = tune(secure ? new https.Agent(options) : new http.Agent(options), b, secure);
-    this.#tunnelAgents.set(b.key, agent);
+    agent = tune(secure ? new https.Agent(options) : new http.Agent(options), b, secure ? t : undefined);
+    this.#tunnelAgents.set(key, agent);
     return agent;
   }
 
-  agentFor(b: Backend): AnyAgent {
-    let agent = this.#agents.get(b.key);
+  /** The pool for a backend; TLS backends have one per distinct SSLProxy* settings. */
+  agentFor(b: Backend, t: BackendTls): AnyAgent {
+    const secure = isSecure(b);
+    const key = secure ? `${b.key}#${t.id}` : b.key;
+    let agent = this.#agents.get(key);
     if (agent) return agent;
-    const secure = b.scheme === 'https' || b.scheme === 'wss';
     const options: http.AgentOptions = {
       keepAlive: b.params.disableReuse !== true,
       maxSockets: b.params.max !== undefined && b.params.max > 0 ? b.params.max : Infinity,
       maxFreeSockets: 256,
       scheduling: 'lifo', // reuse the warmest socket; idle ones age out (ttl) or are closed by the backend
     };
-    agent = tune(secure ? new https.Agent(options) : new http.Agent(options), b, secure);
-    this.#agents.set(b.key, agent);
+    agent = tune(secure ? new https.Agent(options) : new http.Agent(options), b, secure ? t : undefined);
+    this.#agents.set(key, agent);
     return agent;
   }
 
   /** Open sockets per backend (busy + idle), for tests and status pages. */
   socketCount(key: string): number {
-    const a = this.#agents.get(key);
-    if (!a) return 0;
     const count = (m: NodeJS.ReadOnlyDict<unknown[]>): number => Object.values(m).reduce((n, l) => n + (l?.length ?? 0), 0);
-    return count(a.sockets) + count(a.freeSockets);
+    let n = 0;
+    for (const [k, a] of this.#agents) if (k === key || k.startsWith(`${key}#`)) n += count(a.sockets) + count(a.freeSockets);
+    return n;
   }
 
   close(): void {

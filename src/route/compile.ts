@@ -19,6 +19,8 @@ import { parseTargetUrl } from '../modules/proxy/target-url.js';
 import type { BalancerDef, ProxyDirConf, ProxyRoute, ProxyServerConf } from '../modules/proxy/types.js';
 import type { WorkerParams } from '../modules/proxy/worker-params.js';
 import type { WstunnelConf } from '../modules/proxy/submodules.js';
+import type { SslServerConf } from '../modules/ssl/directives.js';
+import { compileBackendTls } from '../proxy/backend-tls.js';
 import { toBytes } from './canon-path.js';
 import { fnmatchTest, fnmatchToRegExp } from '../config/fnmatch.js';
 import { buildPrefixIndex } from './prefix-index.js';
@@ -31,6 +33,7 @@ const DEFAULT_LIMIT_REQUEST_BODY = 1_073_741_824; // httpd 2.4.54+
 const core = (s: ServerScope) => s.confs.get('core') as CoreServerConf | undefined;
 const proxy = (s: ServerScope) => s.confs.get('proxy') as ProxyServerConf | undefined;
 const headers = (s: ServerScope) => s.confs.get('headers') as HeadersConf | undefined;
+const ssl = (s: ServerScope) => s.confs.get('ssl') as SslServerConf | undefined;
 const wstunnel = (s: ServerScope | DirScope) => s.confs.get('proxy_wstunnel') as WstunnelConf | undefined;
 
 const DEFAULT_PORT: Record<string, number> = { http: 80, ws: 80, https: 443, wss: 443 };
@@ -176,6 +179,8 @@ function compileServer(scope: ServerScope, main: ServerScope, mainName: string):
     limitRequestBody: c?.limitRequestBody ?? mc?.limitRequestBody ?? DEFAULT_LIMIT_REQUEST_BODY,
     wsFallback: wstunnel(scope)?.fallbackToProxyHttp ?? wstunnel(main)?.fallbackToProxyHttp ?? true,
     wsIdleTimeoutMs: wstunnel(scope)?.idleTimeoutMs ?? wstunnel(main)?.idleTimeoutMs,
+    // httpd merges SSLProxy* per directive: the vhost's value, else the main server's.
+    backendTls: compileBackendTls({ ...ssl(main)?.proxy, ...(isMain ? {} : ssl(scope)?.proxy) }),
   } as const;
   const strip = <T extends { loc: Loc }>(xs: readonly T[]) => xs.map(({ loc: _loc, ...rest }) => rest);
 

@@ -6,6 +6,7 @@ import type { ReverseRule } from '../modules/proxy/types.js';
 import type { WorkerParams } from '../modules/proxy/worker-params.js';
 import type { ListenAddr } from '../modules/core/listen.js';
 import type { ServerRouting } from './routing.js';
+import type { BackendTls } from '../proxy/backend-tls.js';
 
 /** What route() may know about a request: no streams, no sockets. */
 export interface RequestFacts {
@@ -62,6 +63,8 @@ export interface ProxySettings {
   readonly wsFallback: boolean;
   /** ProxyWebsocketIdleTimeout (tsproxyd only); unset: max(Timeout, the route's timeout), none on the legacy path. */
   readonly wsIdleTimeoutMs?: number;
+  /** SSLProxy* for https:// and wss:// backends (the server's, main merged into the vhost). */
+  readonly backendTls: BackendTls;
 }
 
 /** An upgrade the route allows: the request goes to the backend with "Connection: Upgrade" and this Upgrade value. */

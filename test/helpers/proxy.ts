@@ -2,6 +2,7 @@
 import net from 'node:net';
 import type { WorkerParams } from '../../src/modules/proxy/worker-params.js';
 import type { Backend, Decision, ProxySettings, RequestFacts } from '../../src/route/types.js';
+import { NO_BACKEND_TLS } from '../../src/proxy/backend-tls.js';
 import { createProxyServer, type ProxyServer } from '../../src/server/server.js';
 import type { ServerLimits } from '../../src/server/limits.js';
 
@@ -23,6 +24,7 @@ export function settings(over: Partial<ProxySettings> = {}): ProxySettings {
     errorOverride: { on: false, codes: [] },
     limitRequestBody: 0,
     wsFallback: true,
+    backendTls: NO_BACKEND_TLS,
     ...over,
   };
 }
