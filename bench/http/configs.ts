@@ -43,7 +43,7 @@ export function apacheModuleDir(): string | undefined {
 }
 
 /** A user for apache2's children when the bench runs as root (httpd refuses to serve as root). */
-function apacheUser(): { user: string; group: string } | undefined {
+export function apacheUser(): { user: string; group: string } | undefined {
   if (typeof process.getuid !== 'function' || process.getuid() !== 0) return undefined;
   let passwd = '';
   try {
@@ -57,14 +57,89 @@ function apacheUser(): { user: string; group: string } | undefined {
   return undefined;
 }
 
-export function writeConfigs(dir: string, ports: Ports): ConfigFiles {
-  mkdirSync(dir, { recursive: true });
-  chmodSync(dir, 0o755); // apache2's and nginx's workers run as another user
-  const backend = `127.0.0.1:${ports.backend}`;
+/** Debian's stock mods-available/mpm_event.conf. */
+export const DEBIAN_MPM_EVENT: readonly string[] = [
+  '# Debian stock mods-available/mpm_event.conf',
+  'StartServers 2',
+  'MinSpareThreads 25',
+  'MaxSpareThreads 75',
+  'ThreadLimit 64',
+  'ThreadsPerChild 25',
+  'MaxRequestWorkers 150',
+  'MaxConnectionsPerChild 0',
+];
 
-  const common = join(dir, 'proxy-common.conf');
-  writeFileSync(
-    common,
+/**
+ * An apache2.conf that runs from dir (pid, logs, runtime files there) with mpm_event, mod_proxy and the given
+ * proxy submodules (e.g. 'proxy_http'), the given MPM settings, one Listen, and the shared httpd.conf body.
+ */
+export function apacheConf(dir: string, port: number, common: string, proxyModules: readonly string[], mpm: readonly string[]): string {
+  const mods = apacheModuleDir() ?? '/usr/lib/apache2/modules';
+  const who = apacheUser();
+  return [
+    `ServerRoot ${dir}`,
+    `DefaultRuntimeDir ${dir}`,
+    `PidFile ${join(dir, 'apache2.pid')}`,
+    `ErrorLog ${join(dir, 'apache2-error.log')}`,
+    'LogLevel warn',
+    `LoadModule mpm_event_module ${mods}/mod_mpm_event.so`,
+    `LoadModule authn_core_module ${mods}/mod_authn_core.so`,
+    `LoadModule authz_core_module ${mods}/mod_authz_core.so`,
+    `LoadModule proxy_module ${mods}/mod_proxy.so`,
+    ...proxyModules.map((m) => `LoadModule ${m}_module ${mods}/mod_${m}.so`),
+    ...(who ? [`User ${who.user}`, `Group ${who.group}`] : []),
+    ...mpm,
+    `Listen 127.0.0.1:${port}`,
+    `Include ${common}`,
+    '',
+  ].join('\n');
+}
+
+/**
+ * An nginx.conf for `nginx -p dir -e errorLog -c FILE`: in the foreground, workers one per core (Debian's default),
+ * temp files under dir, no access log; `events` and the rest of the http block as given (httpBody ends with its
+ * server blocks, the closing brace of http is added).
+ */
+export function nginxConf(dir: string, errorLog: string, events: string, httpBody: string, main = ''): string {
+  const ngx = join(dir, 'nginx');
+  mkdirSync(ngx, { recursive: true });
+  chmodSync(ngx, 0o777);
+  return `worker_processes auto;
+daemon off;
+master_process on;
+pid ${join(dir, 'nginx.pid')};
+error_log ${errorLog} warn;
+${main}events { ${events} }
+http {
+  access_log off;
+  client_body_temp_path ${ngx}/body;
+  proxy_temp_path ${ngx}/proxy;
+  fastcgi_temp_path ${ngx}/fastcgi;
+  uwsgi_temp_path ${ngx}/uwsgi;
+  scgi_temp_path ${ngx}/scgi;
+${httpBody}}
+`;
+}
+
+/**
+ * Makes dir (readable by apache2's and nginx's workers, which run as another user), writes there the httpd.conf body
+ * both tsproxyd and apache2 include (name), and tsproxyd's own file: a Listen and that Include.
+ */
+export function writeHttpdConfs(dir: string, name: string, body: readonly string[], tsproxydPort: number): { common: string; tsproxyd: string } {
+  mkdirSync(dir, { recursive: true });
+  chmodSync(dir, 0o755);
+  const common = join(dir, name);
+  writeFileSync(common, [...body, ''].join('\n'));
+  const tsproxyd = join(dir, 'tsproxyd.conf');
+  writeFileSync(tsproxyd, `Listen 127.0.0.1:${tsproxydPort}\nInclude ${common}\n`);
+  return { common, tsproxyd };
+}
+
+export function writeConfigs(dir: string, ports: Ports): ConfigFiles {
+  const backend = `127.0.0.1:${ports.backend}`;
+  const { common, tsproxyd } = writeHttpdConfs(
+    dir,
+    'proxy-common.conf',
     [
       '# The reverse proxy both tsproxyd and apache2 run (each file that includes it adds its own Listen).',
       'ServerName bench.local',
@@ -74,65 +149,18 @@ export function writeConfigs(dir: string, ports: Ports): ConfigFiles {
       'KeepAliveTimeout 5',
       `ProxyPass        / http://${backend}/`,
       `ProxyPassReverse / http://${backend}/`,
-      '',
-    ].join('\n'),
+    ],
+    ports.tsproxyd,
   );
 
-  const tsproxyd = join(dir, 'tsproxyd.conf');
-  writeFileSync(tsproxyd, `Listen 127.0.0.1:${ports.tsproxyd}\nInclude ${common}\n`);
-
-  const mods = apacheModuleDir() ?? '/usr/lib/apache2/modules';
-  const who = apacheUser();
   const apache2 = join(dir, 'apache2.conf');
-  writeFileSync(
-    apache2,
-    [
-      `ServerRoot ${dir}`,
-      `DefaultRuntimeDir ${dir}`,
-      `PidFile ${join(dir, 'apache2.pid')}`,
-      `ErrorLog ${join(dir, 'apache2-error.log')}`,
-      'LogLevel warn',
-      `LoadModule mpm_event_module ${mods}/mod_mpm_event.so`,
-      `LoadModule authn_core_module ${mods}/mod_authn_core.so`,
-      `LoadModule authz_core_module ${mods}/mod_authz_core.so`,
-      `LoadModule proxy_module ${mods}/mod_proxy.so`,
-      `LoadModule proxy_http_module ${mods}/mod_proxy_http.so`,
-      ...(who ? [`User ${who.user}`, `Group ${who.group}`] : []),
-      '# Debian stock mods-available/mpm_event.conf',
-      'StartServers 2',
-      'MinSpareThreads 25',
-      'MaxSpareThreads 75',
-      'ThreadLimit 64',
-      'ThreadsPerChild 25',
-      'MaxRequestWorkers 150',
-      'MaxConnectionsPerChild 0',
-      `Listen 127.0.0.1:${ports.apache2}`,
-      `Include ${common}`,
-      '',
-    ].join('\n'),
-  );
+  writeFileSync(apache2, apacheConf(dir, ports.apache2, common, ['proxy_http'], DEBIAN_MPM_EVENT));
 
-  const ngx = join(dir, 'nginx');
-  mkdirSync(ngx, { recursive: true });
-  chmodSync(ngx, 0o777);
   const nginx = join(dir, 'nginx.conf');
   const nginxErrorLog = join(dir, 'nginx-error.log');
   writeFileSync(
     nginx,
-    `worker_processes auto;
-daemon off;
-master_process on;
-pid ${join(dir, 'nginx.pid')};
-error_log ${nginxErrorLog} warn;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  client_body_temp_path ${ngx}/body;
-  proxy_temp_path ${ngx}/proxy;
-  fastcgi_temp_path ${ngx}/fastcgi;
-  uwsgi_temp_path ${ngx}/uwsgi;
-  scgi_temp_path ${ngx}/scgi;
-  keepalive_timeout 5s;
+    nginxConf(dir, nginxErrorLog, 'worker_connections 4096;', `  keepalive_timeout 5s;
   keepalive_requests 1000000000;
   client_max_body_size 0;
   upstream backend {
@@ -151,8 +179,7 @@ http {
       proxy_max_temp_file_size 0;
     }
   }
-}
-`,
+`),
   );
 
   const haproxy = join(dir, 'haproxy.cfg');

@@ -30,16 +30,18 @@
 // sendfile: 2.0 GiB/s at 435 µs/MiB); and it reads a POST body before answering, which nginx's static handler does
 // not (it answers first and discards the body). Behind any proxy it stays far from saturated (see the
 // "backend CPU %" column), so it is not what limits a proxy here.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, closeSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { type ChildProcess } from 'node:child_process';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
-import net from 'node:net';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeConfigs, type ConfigFiles, type Ports } from './configs.js';
 import { summarizeProfile, type ProfileSummary } from './profile.js';
-import { treeCpuSeconds, treePids, treeSize } from './procstat.js';
+import { treeCpuSeconds, treeSize } from './procstat.js';
+import { freePort, killAllNow, logTail, runMain, sleep, start, stop } from './procs.js';
+import { fmtInt, fmtRatio, mark, mdTable, r1, r3, textTable, writeResults, type Goal } from './report.js';
+import { aptInstall, envList, envNum, findPeers, findTool, loud, missingPeerPackages, peerVersions, reportMissingPeers, type Peers } from './tools.js';
 import { runWrk, wrkVersion, type WrkResult } from './wrk.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url)); // dist/bench/http
@@ -58,162 +60,25 @@ const REFERENCE = 'node-http-proxy 5.2k req/s at 200 µs CPU/request, apache2 20
 const MiB = 1 << 20;
 const SMALL_BODY = 'hello, world\n';
 
-function envNum(name: string, dflt: number, min: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return dflt;
-  const n = Number(raw);
-  if (!Number.isFinite(n) || n < min) throw new Error(`${name} must be a number >= ${min}, not '${raw}'`);
-  return n;
-}
 const DURATION = Math.round(envNum('BENCH_DURATION', 5, 1));
 const WARMUP = Math.round(envNum('BENCH_WARMUP', 1, 0));
 const PROF = (process.env.BENCH_PROF ?? 'auto').toLowerCase();
 const KEEP = process.env.BENCH_KEEP === '1';
 
-const loud = (s: string) =>
-  process.stderr.write(`\n!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!\n!!! ${s}\n!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!\n\n`);
 const say = (s: string) => process.stdout.write(s + '\n');
 const note = (s: string) => process.stderr.write(`bench:http: ${s}\n`);
 
 // --- tools --------------------------------------------------------------------------------------------------------
 
-function findOnPath(name: string): string | undefined {
-  for (const dir of [...(process.env.PATH ?? '').split(':'), '/usr/sbin', '/usr/local/sbin', '/sbin']) {
-    if (dir && existsSync(join(dir, name))) return join(dir, name);
-  }
-  return undefined;
-}
-
-function findTool(envName: string, names: readonly string[]): string | undefined {
-  const fromEnv = process.env[envName];
-  if (fromEnv) return existsSync(fromEnv) ? fromEnv : undefined;
-  for (const n of names) {
-    const p = findOnPath(n);
-    if (p) return p;
-  }
-  return undefined;
-}
-
-interface Tools {
+interface Tools extends Peers {
   wrk?: string;
-  nginx?: string;
-  haproxy?: string;
-  apache2?: string;
 }
 
 function findTools(): Tools {
-  return {
-    wrk: findTool('WRK_BIN', ['wrk']),
-    nginx: findTool('NGINX_BIN', ['nginx']),
-    haproxy: findTool('HAPROXY_BIN', ['haproxy']),
-    apache2: findTool('APACHE_BIN', ['apache2', 'httpd']),
-  };
-}
-
-/** BENCH_INSTALL=1: apt-get the missing tools, with services kept from starting (policy-rc.d) while it runs. */
-function installMissing(t: Tools): void {
-  const pkgs = [!t.wrk && 'wrk', !t.nginx && 'nginx', !t.haproxy && 'haproxy', !t.apache2 && 'apache2'].filter((x): x is string => !!x);
-  if (pkgs.length === 0) return;
-  if (typeof process.getuid === 'function' && process.getuid() !== 0) {
-    loud(`BENCH_INSTALL=1 needs root to apt-get install ${pkgs.join(' ')}: skipping the install`);
-    return;
-  }
-  if (!findOnPath('apt-get')) {
-    loud(`BENCH_INSTALL=1: no apt-get here; install ${pkgs.join(' ')} yourself`);
-    return;
-  }
-  note(`BENCH_INSTALL=1: apt-get install -y ${pkgs.join(' ')}`);
-  const policy = '/usr/sbin/policy-rc.d';
-  const madePolicy = !existsSync(policy);
-  if (madePolicy) writeFileSync(policy, '#!/bin/sh\n# tsproxyd bench: keep freshly installed services from starting\nexit 101\n', { mode: 0o755 });
-  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  try {
-    const inst = () => spawnSync('apt-get', ['install', '-y', '-q', ...pkgs], { stdio: ['ignore', 'ignore', 'inherit'], env, timeout: 600_000 });
-    if (inst().status !== 0) {
-      spawnSync('apt-get', ['update', '-q'], { stdio: ['ignore', 'ignore', 'inherit'], env, timeout: 300_000 });
-      if (inst().status !== 0) loud(`apt-get install -y ${pkgs.join(' ')} FAILED`);
-    }
-  } finally {
-    if (madePolicy) rmSync(policy, { force: true });
-  }
-}
-
-function version(bin: string | undefined, args: string[], re: RegExp): string | undefined {
-  if (!bin) return undefined;
-  const r = spawnSync(bin, args, { encoding: 'utf8' });
-  return ((r.stdout ?? '') + (r.stderr ?? '')).match(re)?.[0];
+  return { wrk: findTool('WRK_BIN', ['wrk']), ...findPeers() };
 }
 
 // --- processes ----------------------------------------------------------------------------------------------------
-
-const children: ChildProcess[] = [];
-
-function start(name: string, cmd: string, args: string[], logDir: string, cwd?: string): ChildProcess {
-  const log = openSync(join(logDir, `${name}.log`), 'a');
-  const child = spawn(cmd, args, { stdio: ['ignore', log, log], ...(cwd ? { cwd } : {}) });
-  closeSync(log);
-  child.on('error', () => undefined);
-  children.push(child);
-  return child;
-}
-
-/**
- * Stops a target: the signal to its main process (apache2's and nginx's masters stop their own workers), SIGKILL
- * after 8 s, and then SIGKILL to any of its workers still alive, so that none is left orphaned.
- */
-async function stop(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
-  const workers = treePids(child.pid).slice(1);
-  let exe = '';
-  try {
-    exe = readlinkSync(`/proc/${child.pid}/exe`);
-  } catch {
-    // gone already
-  }
-  const exited = new Promise<void>((res) => child.once('exit', () => res()));
-  child.kill(signal);
-  const t = setTimeout(() => child.kill('SIGKILL'), 8000);
-  await exited;
-  clearTimeout(t);
-  await sleep(200);
-  for (const pid of workers) {
-    try {
-      // Only a pid that is still one of this target's workers (same executable), never a recycled one.
-      if (exe && readlinkSync(`/proc/${pid}/exe`) === exe) process.kill(pid, 'SIGKILL');
-    } catch {
-      // already gone
-    }
-  }
-}
-
-function killAllNow(): void {
-  for (const c of children) if (c.exitCode === null && c.signalCode === null && c.pid) {
-    try {
-      process.kill(c.pid, 'SIGTERM');
-    } catch {
-      // gone
-    }
-  }
-}
-process.on('exit', killAllNow);
-for (const sig of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(sig, () => {
-    killAllNow();
-    process.exit(130);
-  });
-}
-
-function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const s = net.createServer();
-    s.once('error', rej);
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      const port = a !== null && typeof a === 'object' ? a.port : 0;
-      s.close(() => res(port));
-    });
-  });
-}
 
 interface Reply {
   status: number;
@@ -233,8 +98,6 @@ function request(port: number, method: string, path: string, body?: Buffer): Pro
     req.end(body);
   });
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Waits until GET /small through the port answers the backend's body, or the process exits, or 15 s pass. */
 async function waitReady(child: ChildProcess, port: number): Promise<string | undefined> {
@@ -322,9 +185,6 @@ interface Measurement {
   readonly processes?: number;
 }
 
-const r1 = (x: number) => Math.round(x * 10) / 10;
-const r3 = (x: number) => Math.round(x * 1000) / 1000;
-
 function measure(wrk: string, s: Scenario, t: Target, backendPid: number, scratch: string): Measurement {
   const url = `http://127.0.0.1:${t.port}${s.path}`;
   const base = { url, threads: THREADS, connections: s.connections, ...(s.headers ? { headers: s.headers } : {}), ...(s.postBytes ? { postBytes: s.postBytes } : {}) };
@@ -367,16 +227,9 @@ function measure(wrk: string, s: Scenario, t: Target, backendPid: number, scratc
 
 // --- reporting ----------------------------------------------------------------------------------------------------
 
-function fmtInt(n: number): string {
-  return Math.round(n).toLocaleString('en-US');
-}
 function fmtMs(ms: number | undefined): string {
   if (ms === undefined) return '—';
   return ms < 10 ? `${ms.toFixed(2)} ms` : `${ms.toFixed(1)} ms`;
-}
-function fmtRatio(x: number | undefined): string {
-  if (x === undefined || !Number.isFinite(x)) return '—';
-  return `${x >= 10 ? x.toFixed(1) : x.toFixed(2)}x`;
 }
 function throughput(m: Measurement): number | undefined {
   return m.mibps ?? m.rps;
@@ -404,16 +257,6 @@ function tableRows(s: Scenario, ms: readonly Measurement[]): string[][] {
     ]);
   }
   return rows;
-}
-
-function textTable(rows: string[][]): string {
-  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length)));
-  return rows.map((r) => r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ').trimEnd()).join('\n');
-}
-
-function mdTable(rows: string[][]): string {
-  const [h, ...body] = rows;
-  return [`| ${h!.join(' | ')} |`, `|${h!.map((_, i) => (i === 0 ? '---' : '---:')).join('|')}|`, ...body.map((r) => `| ${r.join(' | ')} |`)].join('\n');
 }
 
 interface Ratio {
@@ -458,12 +301,6 @@ function ratioRows(rs: readonly Ratio[], scenarios: readonly Scenario[]): string
   return rows;
 }
 
-interface Goal {
-  readonly goal: string;
-  readonly met: boolean | null;
-  readonly detail: string;
-}
-
 function goals(all: readonly Measurement[]): Goal[] {
   const get = (s: string, t: TargetName) => all.find((m) => m.scenario === s && m.target === t && m.ok);
   const out: Goal[] = [];
@@ -501,8 +338,6 @@ function singleProcessNote(all: readonly Measurement[]): string | undefined {
   );
 }
 
-const mark = (g: Goal) => (g.met === null ? 'n/a ' : g.met ? 'MET ' : 'MISS');
-
 // --- profile ------------------------------------------------------------------------------------------------------
 
 async function profileTsproxyd(wrk: string, conf: string, port: number, scratch: string): Promise<{ summary?: ProfileSummary; file?: string; error?: string }> {
@@ -537,7 +372,7 @@ async function main(): Promise<number> {
   }
   let tools = findTools();
   if (process.env.BENCH_INSTALL === '1') {
-    installMissing(tools);
+    aptInstall([...(tools.wrk ? [] : ['wrk']), ...missingPeerPackages(tools)], 'bench:http');
     tools = findTools();
   }
   if (!tools.wrk) {
@@ -545,17 +380,11 @@ async function main(): Promise<number> {
     return 1;
   }
   const wrk = tools.wrk;
-  const only = (process.env.BENCH_TARGETS ?? '').split(',').map((x) => x.trim()).filter(Boolean);
-  const onlyScen = (process.env.BENCH_SCENARIOS ?? '').split(',').map((x) => x.trim()).filter(Boolean);
-  const wanted = (n: TargetName) => only.length === 0 || only.includes(n) || n === 'tsproxyd';
+  const only = envList('BENCH_TARGETS');
+  const onlyScen = envList('BENCH_SCENARIOS');
+  const wanted = (n: string) => only.length === 0 || only.includes(n) || n === 'tsproxyd';
   const scenarios = SCENARIOS.filter((s) => onlyScen.length === 0 || onlyScen.includes(s.id));
-  const skipped: { target: string; reason: string }[] = [];
-  for (const [name, bin, pkg] of [['apache2', tools.apache2, 'apache2'], ['nginx', tools.nginx, 'nginx'], ['haproxy', tools.haproxy, 'haproxy']] as const) {
-    if (!bin && wanted(name)) {
-      skipped.push({ target: name, reason: 'not installed' });
-      loud(`${name} NOT FOUND: skipping it, NO COMPARISON with ${name}. Run with BENCH_INSTALL=1 or apt-get install -y ${pkg}.`);
-    }
-  }
+  const skipped = reportMissingPeers(tools, wanted);
 
   const scratch = mkdtempSync(join(tmpdir(), 'tsproxyd-http-bench-'));
   try {
@@ -571,9 +400,7 @@ async function main(): Promise<number> {
     const versions = {
       node: process.version,
       wrk: wrkVersion(wrk),
-      apache2: version(tools.apache2, ['-v'], /Apache\/[\d.]+/),
-      nginx: version(tools.nginx, ['-v'], /nginx\/[\d.]+/),
-      haproxy: version(tools.haproxy, ['-v'], /HAProxy version [\d.]+/),
+      ...peerVersions(tools),
       httpProxy: (JSON.parse(readFileSync(join(REPO, 'node_modules', 'http-proxy', 'package.json'), 'utf8')) as { version: string }).version,
     };
 
@@ -599,7 +426,7 @@ async function main(): Promise<number> {
         t.child = start(spec.name, spec.cmd, spec.args!, scratch);
         const err = await waitReady(t.child, spec.port);
         if (err) {
-          const log = readFileSync(join(scratch, `${spec.name}.log`), 'utf8').trim().split('\n').slice(-3).join(' | ');
+          const log = logTail(scratch, spec.name);
           loud(`${spec.name} ${err}: skipping it (${log})`);
           skipped.push({ target: spec.name, reason: `${err}: ${log}` });
           await stop(t.child);
@@ -697,8 +524,6 @@ async function main(): Promise<number> {
       reference: REFERENCE,
       ...(prof?.summary ? { profile: { command: 'node --cpu-prof dist/src/cli/main.js -f tsproxyd.conf, small keep-alive GET load, stopped with SIGINT', ...prof.summary } } : {}),
     };
-    mkdirSync(dirname(RESULTS_JSON), { recursive: true });
-    writeFileSync(RESULTS_JSON, JSON.stringify(json, null, 2) + '\n');
 
     const md: string[] = [
       '# HTTP benchmark: latest run',
@@ -748,9 +573,7 @@ async function main(): Promise<number> {
         '',
       );
     }
-    mkdirSync(dirname(LATEST_MD), { recursive: true });
-    writeFileSync(LATEST_MD, md.join('\n'));
-    say(`\nresults: ${relative(process.cwd(), RESULTS_JSON) || RESULTS_JSON}, ${relative(process.cwd(), LATEST_MD) || LATEST_MD}`);
+    writeResults(RESULTS_JSON, json, LATEST_MD, md.join('\n'));
     if (!prof?.file) rmSync(PROFILE_COPY, { force: true }); // never leave an older run's profile beside this run's table
     else {
       copyFileSync(prof.file, PROFILE_COPY);
@@ -766,13 +589,4 @@ async function main(): Promise<number> {
   }
 }
 
-main().then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (err: unknown) => {
-    process.stderr.write(`bench:http: ${(err as Error).stack ?? String(err)}\n`);
-    killAllNow();
-    process.exitCode = 1;
-  },
-);
+runMain('bench:http', main);

@@ -7,6 +7,7 @@ import { compilePlan } from '../route/compile.js';
 import { route } from '../route/route.js';
 import { limitsFromConfig } from '../server/limits-from-config.js';
 import { createProxyServer } from '../server/server.js';
+import { levelFilter } from '../server/log-level.js';
 import { parseArgs, USAGE } from './args.js';
 import { dump } from './dump.js';
 import { formatDiagnostic } from './format.js';
@@ -35,7 +36,8 @@ function loadedIgnored(result: LoadResult, name: string): boolean {
 /** Run mode: serve in the foreground until SIGTERM or SIGINT, then close every listener and exit 0. */
 async function serve(model: ConfigModel): Promise<number> {
   const plan = compilePlan(model);
-  const server = createProxyServer({ plan, route: (facts) => route(plan, facts), limits: limitsFromConfig(model) });
+  const log = levelFilter(model, (line) => process.stderr.write(`tsproxyd: ${line}\n`));
+  const server = createProxyServer({ plan, route: (facts) => route(plan, facts), limits: limitsFromConfig(model), log });
   let addrs;
   try {
     addrs = await server.listen();

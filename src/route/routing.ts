@@ -5,6 +5,7 @@ import type { WorkerParams } from '../modules/proxy/worker-params.js';
 import type { PathOptions } from './canon-path.js';
 import type { PrefixIndex } from './prefix-index.js';
 import type { Backend, ProxySettings } from './types.js';
+import type { RewritePlan } from '../rewrite/types.js';
 
 /** One ProxyPass / ProxyPassMatch ready to match. */
 export interface CompiledRule {
@@ -54,4 +55,6 @@ export interface ServerRouting {
   readonly balancers: ReadonlyMap<string, BalancerDef>;
   /** Settings for the server with the given matching <Location> sections (indices into `locations`), memoised. */
   readonly settingsFor: (matched: readonly number[]) => ProxySettings;
+  /** The server's RewriteRules (src/rewrite), undefined when its RewriteEngine is off or it has none. */
+  readonly rewrite?: RewritePlan;
 }

@@ -77,9 +77,17 @@ export interface UpgradePlan {
   readonly legacy: boolean;
 }
 
+/** What the rewrite phase (src/rewrite, issue #5) adds to a decision. */
+export interface RewriteEffects {
+  /** The request's environment after the rewrite phase ([E=…], SCRIPT_URL, SCRIPT_URI): header rules read it. */
+  readonly env?: ReadonlyMap<string, string>;
+  /** Error-log lines: "[rewrite:traceN] …" when LogLevel asks for them, "[rewrite:error] AH…" always. */
+  readonly log?: readonly string[];
+}
+
 /** What to do with a request. Every decision names the config line that made it, for logs and -S. */
 export type Decision =
-  | {
+  | ({
       readonly kind: 'forward';
       readonly backend: Backend;
       /** The path and query to send to the backend (canonical, re-encoded unless nocanon). */
@@ -94,17 +102,17 @@ export type Decision =
       readonly host?: string;
       /** Set when the request asks to upgrade and the route allows it: tunnel after the backend's 101. */
       readonly upgrade?: UpgradePlan;
-    }
-  | {
+    } & RewriteEffects)
+  | ({
       readonly kind: 'respond';
       readonly status: number;
       /** Short reason for the log and the error page ("No matching ProxyPass", "forwarded URL holds a control character"…). */
       readonly reason: string;
       readonly settings: ProxySettings | undefined;
       readonly from: Loc | undefined;
-      /** Extra response fields (the 426's "Upgrade" and "Connection: Upgrade"). */
+      /** Extra response fields (the 426's "Upgrade" and "Connection: Upgrade", a redirect's Location). */
       readonly headers?: readonly (readonly [string, string])[];
-    };
+    } & RewriteEffects);
 
 /** One server (the main server or a <VirtualHost>) ready to route. */
 export interface ServerPlan {

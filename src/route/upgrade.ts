@@ -17,11 +17,28 @@ const PLAIN: UpgradeOutcome = { kind: 'plain' };
 
 export const isWsScheme = (scheme: string): boolean => scheme === 'ws' || scheme === 'wss';
 
-/** ap_proxy_worker_can_upgrade: the worker's upgrade= list ('*' = ANY), else "WebSocket" for ws(s):// URLs. */
+/** The protocol names a client's Upgrade offers ("foo/2, Bar" → ["foo", "bar"]), lower-case, versions dropped. */
+export function offeredProtocols(value: string): string[] {
+  const out: string[] = [];
+  for (const part of value.split(',')) {
+    const name = part.trim().split('/')[0]!.trim().toLowerCase();
+    if (name !== '') out.push(name);
+  }
+  return out;
+}
+
+/**
+ * ap_proxy_worker_can_upgrade: the worker's upgrade= list ('*' = ANY), else "WebSocket" for ws(s):// URLs, against
+ * the protocols the client offers. httpd compares with ap_find_token, which accepts any value that merely STARTS
+ * with a listed name ("foobar" for upgrade=foo); tsproxyd compares whole protocol names (a version after '/' is
+ * allowed: "foo/2" for upgrade=foo, as httpd also accepts).
+ */
 export function canUpgrade(accepted: readonly string[] | undefined, wsUrl: boolean, value: string): boolean {
-  const v = value.toLowerCase();
-  if (accepted !== undefined) return accepted[0] === '*' || accepted.some((p) => p.toLowerCase() === v);
-  return wsUrl && v === 'websocket';
+  const offered = offeredProtocols(value);
+  if (offered.length === 0) return false;
+  if (accepted !== undefined) return accepted[0] === '*' || offered.some((o) => accepted.some((p) => p.toLowerCase() === o));
+  // ws(s):// without upgrade=: httpd compares the whole value with "WebSocket" (no list, no version).
+  return wsUrl && value.trim().toLowerCase() === 'websocket';
 }
 
 /** What the legacy path sends as Upgrade (and names in its 426). */
@@ -38,10 +55,10 @@ export function decideUpgrade(backend: Backend, value: string | undefined, wsFal
     if (value === undefined || !canUpgrade(accepted, true, value)) {
       return { kind: 'refuse', status: 426, headers: [['Upgrade', legacyProtocol(accepted)], ['Connection', 'Upgrade']] };
     }
-    if (/^\s*h2c\s*$/i.test(value)) return PLAIN;
+    if (offeredProtocols(value).includes('h2c')) return PLAIN;
     return { kind: 'upgrade', plan: { protocol: legacyProtocol(accepted), requested: value, legacy: true } };
   }
   if (value === undefined || (accepted === undefined && !ws)) return PLAIN;
-  if (/^\s*h2c\s*$/i.test(value) || !canUpgrade(accepted, ws, value)) return PLAIN;
+  if (offeredProtocols(value).includes('h2c') || !canUpgrade(accepted, ws, value)) return PLAIN;
   return { kind: 'upgrade', plan: { protocol: value, requested: value, legacy: false } };
 }

@@ -13,7 +13,7 @@
 //    "[::1" (unclosed). "[::1]:9200", "b_t.test", ".b.test" are valid (and match nothing here);
 //  - a vhost without ServerName answers to the main server's name.
 import { isIPv6 } from '../modules/core/listen.js';
-import { parseRequestTarget } from './request-target.js';
+import { parseRequestTarget, type RequestTarget } from './request-target.js';
 import type { Decision, Plan, RequestFacts, ServerPlan } from './types.js';
 
 /** httpd's fix_hostname: the host lower-cased without port and trailing dot, or undefined when invalid. */
@@ -74,9 +74,10 @@ export type Selection =
 
 const bad = (reason: string): Selection => ({ ok: false, decision: { kind: 'respond', status: 400, reason, settings: undefined, from: undefined } });
 
-export function selectServer(plan: Plan, facts: RequestFacts): Selection {
+/** `target`: facts.target already parsed (route() has it). */
+export function selectServer(plan: Plan, facts: RequestFacts, target?: RequestTarget): Selection {
   if (facts.host === undefined && (facts.httpVersion ?? '1.1') === '1.1') return bad('HTTP/1.1 request without a Host header');
-  const t = parseRequestTarget(facts.target, facts.tls);
+  const t = target ?? parseRequestTarget(facts.target, facts.tls);
   const raw = (t.form === 'absolute' ? t.authority : undefined) ?? facts.host;
   let host: string | undefined;
   if (raw !== undefined) {

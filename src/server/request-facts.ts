@@ -1,22 +1,21 @@
 // RequestFacts for route(): what the matcher may know about a request, taken from Node's parsed request.
 import type { IncomingMessage } from 'node:http';
+import { sameName } from '../proxy/header-list.js';
 import type { RequestFacts } from '../route/types.js';
 
 export function requestFacts(req: IncomingMessage, tls: boolean): RequestFacts {
   const sock = req.socket;
-  // Built once per request: names lower-cased, repeats joined with ", " (httpd's merged headers_in).
-  let index: Map<string, string> | undefined;
+  const raw = req.rawHeaders;
+  // A scan per lookup (route() asks for one or two fields; a Map of every field cost more): names compared
+  // case-insensitively, repeats joined with ", " (httpd's merged headers_in).
   const header = (name: string): string | undefined => {
-    if (index === undefined) {
-      index = new Map();
-      const raw = req.rawHeaders;
-      for (let i = 0; i + 1 < raw.length; i += 2) {
-        const k = raw[i]!.toLowerCase();
-        const prev = index.get(k);
-        index.set(k, prev === undefined ? raw[i + 1]! : `${prev}, ${raw[i + 1]!}`);
-      }
+    const key = name.toLowerCase();
+    let value: string | undefined;
+    for (let i = 0; i + 1 < raw.length; i += 2) {
+      if (!sameName(raw[i]!, key)) continue;
+      value = value === undefined ? raw[i + 1]! : `${value}, ${raw[i + 1]!}`;
     }
-    return index.get(name.toLowerCase());
+    return value;
   };
   return {
     method: req.method ?? 'GET',

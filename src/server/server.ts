@@ -46,6 +46,8 @@ interface InFlight {
   exchange?: ForwardHandle;
 }
 
+function ignore(): void {}
+
 /** A request body the Upgrade path cannot frame (Content-Length other than 0, or any Transfer-Encoding). */
 function hasBody(req: IncomingMessage): boolean {
   const cl = req.headers['content-length'];
@@ -67,7 +69,10 @@ export function createProxyServer(opts: ProxyServerOptions): ProxyServer {
     pools,
     workers,
     log,
-    tunnelOpened: () => void tunnels++,
+    tunnelOpened: (client: Socket) => {
+      tunnels++;
+      inFlight.delete(client);
+    },
     tunnelClosed: (d: Extract<Decision, { kind: 'forward' }>, st: TunnelStats) => {
       tunnels--;
       log(`[proxy:info] tunnel-closed ${d.backend.key}${d.path} ${st.reason} up=${st.up} down=${st.down} ${st.durationMs}ms`);
@@ -88,11 +93,6 @@ export function createProxyServer(opts: ProxyServerOptions): ProxyServer {
     const method = req.method ?? 'GET';
     const over = checkRequestLimits(method, req.url ?? '', req.httpVersion, req.rawHeaders, limits);
     if (over) return sendErrorPage(res, over.status, { method, ...(over.notes !== undefined ? { notes: over.notes } : {}), close: true });
-    if (upgrade && hasBody(req)) {
-      // Node hands an Upgrade request over without its parser, so a body cannot be framed for the backend.
-      log(`[core:info] 400 ${method} ${req.url}: a request body with Upgrade is not supported`);
-      return sendErrorPage(res, 400, { method, notes: 'A request body together with Upgrade is not supported.', close: true });
-    }
     let decision: Decision;
     try {
       decision = opts.route(requestFacts(req, bind.tls));
@@ -100,12 +100,20 @@ export function createProxyServer(opts: ProxyServerOptions): ProxyServer {
       log(`[core:error] route-failed ${method} ${req.url}: ${(err as Error).stack ?? String(err)}`);
       return sendErrorPage(res, 500, { method, close: true });
     }
+    if (decision.log !== undefined) for (const line of decision.log) log(line); // mod_rewrite's trace and errors
+    if (upgrade && hasBody(req) && !(decision.kind === 'forward' && decision.upgrade)) {
+      // Node hands a request with "Connection: upgrade" over without its parser: when it is not tunnelled (its
+      // body would then follow the 101, as in httpd), tsproxyd cannot frame its body for the backend.
+      log(`[core:info] 400 ${method} ${req.url}: a request body with an Upgrade that is not forwarded is not supported`);
+      return sendErrorPage(res, 400, { method, notes: 'A request body together with Upgrade is not supported here.', close: true });
+    }
     switch (decision.kind) {
       case 'forward':
         current.exchange = forward(req, res, decision, forwardCtx, {
           tls: bind.tls,
           expectContinue,
           closeAfter: upgrade !== undefined,
+          ...(decision.env !== undefined ? { env: decision.env } : {}),
           noBody: upgrade !== undefined,
           ...(upgrade ? { upgrade } : {}),
         });
@@ -113,7 +121,7 @@ export function createProxyServer(opts: ProxyServerOptions): ProxyServer {
       case 'respond': {
         log(`[core:info] ${decision.status} ${method} ${req.url}: ${decision.reason}`);
         const alwaysOps = decision.settings?.responseHeaders ?? [];
-        const ops = { env: new Map<string, string>(), requestTimeUs: Date.now() * 1000, startedAt: process.hrtime.bigint() };
+        const ops = { env: decision.env ?? new Map<string, string>(), requestTimeUs: Date.now() * 1000, startedAt: process.hrtime.bigint() };
         return sendErrorPage(res, decision.status, { method, alwaysOps, ops, ...(decision.headers ? { extraHeaders: decision.headers } : {}) });
       }
     }
@@ -183,7 +191,9 @@ export function createProxyServer(opts: ProxyServerOptions): ProxyServer {
     // ServerResponse on the socket, which is then closed; a 101 detaches it and the tunnel takes the socket. The
     // client's bytes after its head are not read until then (never into the backend before a 101).
     server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-      socket.on('error', () => undefined);
+      // A listener without a closure: one that shared this scope would keep `res` (and through it the whole
+      // exchange) alive for as long as the tunnel is open.
+      socket.on('error', ignore);
       const res = new http.ServerResponse(req);
       res.assignSocket(socket as Socket);
       res.on('finish', () => {

@@ -1,25 +1,18 @@
 // The pieces of `npm run bench:http` that can be checked without a load: /proc accounting, wrk's script and output,
 // and that every generated proxy configuration is accepted by its server (each one only where it is installed).
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import { apacheModuleDir, writeConfigs } from '../../bench/http/configs.js';
+import { writeConfigs } from '../../bench/http/configs.js';
 import { parseStat, treeCpuSeconds, treeSize } from '../../bench/http/procstat.js';
 import { parseWrkOutput, wrkScript } from '../../bench/http/wrk.js';
+import { configAcceptedTests } from './config-accepted.js';
 
-const CLI = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'tsproxyd-bench-test-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 const conf = writeConfigs(join(dir, 'conf'), { backend: 39001, tsproxyd: 39002, nodeHttpProxy: 39003, apache2: 39004, nginx: 39005, haproxy: 39006 });
-
-function which(...names: string[]): string | undefined {
-  for (const n of names) for (const d of ['/usr/sbin', '/usr/bin', '/usr/local/sbin', '/usr/local/bin']) if (existsSync(join(d, n))) return join(d, n);
-  return undefined;
-}
 
 test('parseStat reads pid, ppid and utime+stime+cutime+cstime, whatever the command name holds', () => {
   const line = '4242 (we (ird) name) S 17 4242 4242 0 -1 4194560 1000 0 0 0 250 50 7 3 20 0 11 0 12345 1000000 2000 18446744073709551615';
@@ -51,29 +44,4 @@ test('the wrk script reports through done() and sets the 1 MiB POST body', () =>
   assert.equal(parseWrkOutput('no result line'), undefined);
 });
 
-test('tsproxyd accepts the generated httpd.conf (the one apache2 runs too)', () => {
-  const r = spawnSync(process.execPath, [CLI, '-t', '-f', conf.tsproxyd], { encoding: 'utf8' });
-  assert.equal(r.status, 0, r.stderr);
-  assert.match(r.stdout + r.stderr, /Syntax OK/);
-});
-
-test('apache2 -t accepts the generated configuration', (t) => {
-  const bin = which('apache2', 'httpd');
-  if (!bin || !apacheModuleDir()) return t.skip('apache2 (with mod_proxy_http) not installed');
-  const r = spawnSync(bin, ['-t', '-f', conf.apache2], { encoding: 'utf8' });
-  assert.equal(r.status, 0, r.stderr);
-});
-
-test('nginx -t accepts the generated configuration', (t) => {
-  const bin = which('nginx');
-  if (!bin) return t.skip('nginx not installed');
-  const r = spawnSync(bin, ['-t', '-p', conf.dir, '-e', conf.nginxErrorLog, '-c', conf.nginx], { encoding: 'utf8' });
-  assert.equal(r.status, 0, r.stderr);
-});
-
-test('haproxy -c accepts the generated configuration', (t) => {
-  const bin = which('haproxy');
-  if (!bin) return t.skip('haproxy not installed');
-  const r = spawnSync(bin, ['-c', '-f', conf.haproxy], { encoding: 'utf8' });
-  assert.equal(r.status, 0, r.stdout + r.stderr);
-});
+configAcceptedTests(conf);

@@ -11,6 +11,10 @@ import { parseResponse } from './harness/raw-client.js';
 import { listenPorts } from './harness/server-process.js';
 import { expandRepeats } from './harness/request-cases.js';
 import { checkExpectation, compareObservations, type Observation } from './harness/request-compare.js';
+import { RecordingBackend } from './harness/backend.js';
+import { sendRaw } from './harness/raw-client.js';
+import { renderExpectation } from './harness/request-cases.js';
+import { acceptFor, expandFrames, textFrame } from './harness/ws-frames.js';
 
 test('apache2 walk-phase error: file and line from the AH00526 line, message from the next', () => {
   const [e] = parseApacheErrors(
@@ -142,4 +146,57 @@ test('comparison: names compared with case, order only on request, incidental re
   assert.equal(compareObservations(a, sameDifferentOrder, { order: true }, 'GET', 200).length, 1);
   const lower = obs({ backend: [breq([['host', 'b'], ['X-Forwarded-For', '1']])], headers: [['X-R', '1']] });
   assert.match(compareObservations(a, lower, {}, 'GET', 200).join('\n'), /header host/);
+});
+
+// --- upgrade harness ----------------------------------------------------------------------------------------------
+
+test('ws frames: RFC 6455 examples, masked and unmasked, and the {{ws:…}} expansions', () => {
+  // RFC 6455 section 5.7: a masked "Hello" with mask 37 fa 21 3d, and the unmasked one.
+  assert.equal(textFrame('Hello', true).toString('hex'), '818537fa213d7f9f4d5158');
+  assert.equal(textFrame('Hello', false).toString('hex'), '810548656c6c6f');
+  assert.equal(textFrame('x'.repeat(300), false).subarray(0, 4).toString('hex'), '817e012c');
+  assert.equal(expandFrames('a{{ws-server:Hello}}b'), 'a\x81\x05Hellob');
+  assert.equal(acceptFor('dGhlIHNhbXBsZSBub25jZQ=='), 's3pPLMBiTxaQ9kYGzzhZRbK+xOo=');
+  const e = renderExpectation({ status: 101, after: { back: '{{ws-server:{{repeat:ab:2}}}}' }, backend: [{ afterHead: '{{ws:Hello}}' }] }, (x) => x);
+  assert.equal(e.after?.back, '\x81\x04abab');
+  assert.equal(Buffer.from(e.backend?.[0]?.afterHead ?? '', 'latin1').toString('hex'), '818537fa213d7f9f4d5158');
+});
+
+test('raw client: a 101 ends at its head; what follows belongs to the new protocol', () => {
+  const raw = Buffer.from('HTTP/1.1 101 Switching Protocols\r\nUpgrade: foo\r\nConnection: Upgrade\r\n\r\nGREETING');
+  const p = parseResponse(raw, 'GET', false);
+  assert.ok(typeof p !== 'string' && p.complete && p.final?.status === 101);
+  assert.equal(raw.subarray(p.end).toString(), 'GREETING');
+});
+
+test('backend upgrades: 101 + byte echo, refusal with the bytes after it recorded, straight from the raw client', async () => {
+  const backend = await RecordingBackend.start();
+  try {
+    const head = 'GET /x HTTP/1.1\r\nHost: b\r\nConnection: Upgrade\r\nUpgrade: foo\r\n\r\n';
+    await backend.prepare({ upgrade: { greeting: 'HI ' } });
+    const ok = await sendRaw({ port: backend.port, bytes: Buffer.from(head + 'early '), method: 'GET', after: { send: Buffer.from('late'), waitMs: 2000, untilBytes: 13 } });
+    assert.equal(ok.status, 101);
+    assert.deepEqual(ok.headers?.find(([k]) => k === 'Upgrade'), ['Upgrade', 'foo']);
+    assert.equal(ok.after?.back.toString(), 'HI early late');
+    assert.equal((await backend.requests())[0]?.afterHead, 'early late');
+
+    await backend.prepare({ upgrade: { status: 426, headers: [['Upgrade', 'bar']] } });
+    const no = await sendRaw({ port: backend.port, bytes: Buffer.from(head), method: 'GET', after: { send: Buffer.from('smuggled'), waitMs: 200 } });
+    assert.equal(no.status, 426);
+    const [r] = await backend.requests();
+    assert.equal(r?.answered, 426);
+    assert.equal(r?.afterHead, 'smuggled');
+  } finally {
+    await backend.stop();
+  }
+});
+
+test('upgrade comparison: backend after-head bytes always, tunnel bytes only when apache2 answered 101', () => {
+  const b = (afterHead: string) => ({ ...breq([['Host', 'b']]), afterHead });
+  const a = obs({ status: 426, backend: [b('')], after: { back: 'HTTP/1.1 400 x', closed: false } });
+  assert.deepEqual(compareObservations(a, obs({ status: 426, backend: [b('')], after: { back: '', closed: true } }), {}, 'GET', 426), []);
+  assert.match(compareObservations(a, obs({ status: 426, backend: [b('smuggled')] }), {}, 'GET', 426).join('\n'), /after the head/);
+  const t = obs({ status: 101, backend: [b('x')], after: { back: 'x', closed: false } });
+  assert.match(compareObservations(t, obs({ status: 101, backend: [b('x')], after: { back: '', closed: false } }), {}, 'GET', 101).join('\n'), /through the tunnel/);
+  assert.deepEqual(checkExpectation(t, { status: 101, after: { back: 'x' }, backend: [{ afterHead: 'x' }] }), []);
 });

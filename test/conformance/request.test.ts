@@ -24,6 +24,7 @@ import { RecordingBackend, type BackendBehaviour } from './harness/backend.js';
 import { requestCasesDir, tsproxydCliPath } from './harness/paths.js';
 import { sendRaw } from './harness/raw-client.js';
 import {
+  afterOptions,
   loadRequestCases,
   renderExpectation,
   requestBytes,
@@ -36,6 +37,7 @@ import { listenPorts, type ServerProcess } from './harness/server-process.js';
 import { prepareServerRoot, type ServerRoot } from './harness/server-root.js';
 import { TSPROXYD_BUILD_HINT, tsproxydCliExists } from './harness/tsproxyd.js';
 import { startTsproxyd } from './harness/tsproxyd-server.js';
+import { selfSignedCert } from './harness/tls-cert.js';
 
 const CONCURRENCY = 2;
 const only = process.env['TSPROXYD_CONFORMANCE_CASE'];
@@ -81,6 +83,7 @@ async function serve(
       const render = (s: string): string => root.render(s, `${c.source}/requests.json (${r.name})`);
       await backend.prepare(JSON.parse(render(JSON.stringify({ ...c.backend, ...r.backend }))) as BackendBehaviour);
       const bytes = requestBytes(r, render);
+      const after = afterOptions(r, render);
       const port = root.ports[r.port ?? 'PORT'];
       if (port === undefined) throw new Error(`${c.source}: request ${r.name} sends to @${r.port ?? 'PORT'}@, which config.conf does not use`);
       const response = await sendRaw({
@@ -89,6 +92,7 @@ async function serve(
         method: requestMethod(bytes),
         timeoutMs: r.timeoutMs ?? 5000,
         ...(r.continueWaitMs !== undefined ? { continueWaitMs: r.continueWaitMs } : {}),
+        ...(after ? { after } : {}),
       });
       observations.push(observe(response, await backend.requests()));
     }
@@ -101,7 +105,7 @@ async function serve(
 }
 
 async function runCase(t: TestContext, install: ApacheInstall, c: RequestCase, reports: RequestReport[]): Promise<void> {
-  const backend = await RecordingBackend.start();
+  const backend = await RecordingBackend.start(c.backendTls ? { tls: await selfSignedCert() } : {});
   const root = await prepareServerRoot({ files: c.files, modulesDir: install.modulesDir, vars: { BACKEND: String(backend.port) } });
   try {
     t.diagnostic(c.description);

@@ -58,8 +58,8 @@ test('RewriteRule compiles pattern, substitution and flags once', () => {
   const f = rule.flags;
   assert.equal(f.proxy && f.last && f.noCase && f.qsAppend && f.end && f.unsafeAllow3F && f.unc && f.escapeNoPlus && f.escapeControls, true);
   assert.equal(f.redirect, 301);
-  assert.deepEqual(f.env, [{ name: 'X', unset: true }, { name: 'Y', value: 'z', unset: false }]);
-  assert.deepEqual(f.cookies, [{ name: 'n', value: 'v', domain: '.ex.com', lifetime: '10', path: '/', secure: true, httpOnly: true, sameSite: 'Lax' }]);
+  assert.deepEqual(f.env, [{ name: 'X', unset: true, raw: '!X' }, { name: 'Y', value: 'z', unset: false, raw: 'Y:z' }]);
+  assert.deepEqual(f.cookies, [{ name: 'n', value: 'v', domain: '.ex.com', lifetime: '10', path: '/', secure: true, httpOnly: true, sameSite: 'Lax', raw: 'n:v:.ex.com:10:/:secure:HttpOnly:Lax' }]);
   assert.equal(f.skip, 2);
   assert.deepEqual(f.next, { maxRounds: 5 });
   assert.equal(f.type, 'text/plain');

@@ -73,6 +73,7 @@ function parseCookie(v: string, warn: Warn): CookieSpec {
     secure: yes(secure, 'secure'),
     httpOnly: yes(httpOnly, 'httponly'),
     ...(sameSite && !['0', 'false'].includes(sameSite.toLowerCase()) ? { sameSite } : {}),
+    raw: v,
   };
 }
 
@@ -100,7 +101,7 @@ export const RULE_FLAGS: readonly FlagDef<RuleFlags>[] = [
       const colon = v.indexOf(':');
       const name = unset ? v.slice(1) : colon < 0 ? v : v.slice(0, colon);
       if (name === '') warn(`[E=${v}] names no variable`);
-      f.env.push(unset ? { name, unset } : { name, value: colon < 0 ? '' : v.slice(colon + 1), unset });
+      f.env.push(unset ? { name, unset, raw: v } : { name, value: colon < 0 ? '' : v.slice(colon + 1), unset, raw: v });
       return undefined;
     },
   },

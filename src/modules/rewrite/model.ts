@@ -14,6 +14,8 @@ export interface CookieSpec {
   readonly httpOnly: boolean;
   /** undefined or '0'/'false' = no SameSite attribute. */
   readonly sameSite?: string;
+  /** The flag's value as written: httpd expands it whole, then splits it (src/rewrite/cookie.ts). */
+  readonly raw: string;
 }
 
 /** [E=VAR:VAL] sets, [E=!VAR] unsets. VAL may hold backreferences. */
@@ -21,6 +23,8 @@ export interface EnvAction {
   readonly name: string;
   readonly value?: string;
   readonly unset: boolean;
+  /** The flag's value as written: httpd expands it whole, then splits it at the first ':'. */
+  readonly raw: string;
 }
 
 export interface RuleFlags {

@@ -7,8 +7,14 @@
 //
 // node:http with rawHeaders keeps the header names as sent and in order; insecureHTTPParser keeps the backend from
 // refusing what a proxy forwards, so the case sees it instead of a 400 from the backend.
+//
+// A request that reaches it as an upgrade ("Connection: upgrade" + "Upgrade") is answered by backend-upgrade.ts
+// (`upgrade` behaviour: a 101 and a tunnel, or a refusal); with `backendTls` the backend speaks HTTPS.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { answerUpgrade, rawAnswer, type UpgradeBehaviour } from './backend-upgrade.js';
 
 export interface BackendBehaviour {
   /** Default 200. */
@@ -29,6 +35,11 @@ export interface BackendBehaviour {
   readonly rejectContinue?: number;
   /** Stop listening (connections refused, open ones dropped) before the request is sent; back up for the next. */
   readonly down?: boolean;
+  /**
+   * How to answer a request that arrives as an upgrade; without it such a request gets the answer above (written
+   * by hand, connection kept). A `status` of 101 above answers a request that did NOT ask to upgrade with a 101.
+   */
+  readonly upgrade?: UpgradeBehaviour;
 }
 
 export interface BackendRequest {
@@ -43,6 +54,15 @@ export interface BackendRequest {
   trailers: readonly (readonly [string, string])[];
   /** The body was complete (false when the connection was cut first). */
   complete: boolean;
+  /** An upgrade request: every byte received on its connection after the head (latin1); "" otherwise. */
+  afterHead?: string;
+  /** The status the backend answered (0 = none yet, or it dropped the connection). */
+  answered?: number;
+}
+
+export interface BackendOptions {
+  /** Serve HTTPS with this key and certificate (PEM). */
+  readonly tls?: { readonly key: string; readonly cert: string };
 }
 
 function pairs(raw: readonly string[]): [string, string][] {
@@ -65,8 +85,9 @@ export class RecordingBackend {
     this.port = port;
   }
 
-  static async start(): Promise<RecordingBackend> {
-    const server = createServer({ insecureHTTPParser: true, maxHeaderSize: 256 * 1024, keepAlive: true });
+  static async start(opts: BackendOptions = {}): Promise<RecordingBackend> {
+    const httpOpts = { insecureHTTPParser: true, maxHeaderSize: 256 * 1024, keepAlive: true };
+    const server = opts.tls ? createTlsServer({ ...httpOpts, ...opts.tls }) : createServer(httpOpts);
     server.keepAliveTimeout = 60_000;
     server.headersTimeout = 60_000;
     server.requestTimeout = 0;
@@ -77,11 +98,11 @@ export class RecordingBackend {
     const addr = server.address();
     if (addr === null || typeof addr === 'string') throw new Error('backend: unexpected address');
     const backend = new RecordingBackend(server, addr.port);
-    backend.attach();
+    backend.attach(opts.tls ? 'secureConnection' : 'connection');
     return backend;
   }
 
-  private attach(): void {
+  private attach(connectionEvent: string): void {
     this.server.on('connection', (s: Socket) => {
       this.sockets.add(s);
       s.on('close', () => this.sockets.delete(s));
@@ -90,10 +111,20 @@ export class RecordingBackend {
     // Expect: 100-continue arrives here instead of 'request'; by default the backend says 100 and reads the body.
     this.server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => this.handle(req, res, true));
     this.server.on('clientError', (_err: Error, socket: Socket) => socket.destroy());
+    this.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+      const b = this.behaviour;
+      const record = this.record(req);
+      record.complete = true; // its body, if any, is in afterHead
+      if (b.close) {
+        socket.destroy();
+        return;
+      }
+      const plain = { status: b.status ?? 200, headers: b.headers ?? [['Content-Type', 'text/plain']], body: b.body ?? 'hello from the backend\n' };
+      answerUpgrade(req, socket, head, b.upgrade, plain, record, (s) => this.server.emit(connectionEvent, s));
+    });
   }
 
-  private handle(req: IncomingMessage, res: ServerResponse, expectsContinue: boolean): void {
-    const b = this.behaviour;
+  private record(req: IncomingMessage): BackendRequest {
     const record: BackendRequest = {
       method: req.method ?? '',
       target: req.url ?? '',
@@ -102,13 +133,22 @@ export class RecordingBackend {
       body: '',
       trailers: [],
       complete: false,
+      afterHead: '',
+      answered: 0,
     };
     this.received.push(record);
+    return record;
+  }
+
+  private handle(req: IncomingMessage, res: ServerResponse, expectsContinue: boolean): void {
+    const b = this.behaviour;
+    const record = this.record(req);
     if (b.close) {
       req.socket.destroy();
       return;
     }
     if (expectsContinue && b.rejectContinue !== undefined) {
+      record.answered = b.rejectContinue;
       res.writeHead(b.rejectContinue, { 'Content-Type': 'text/plain', Connection: 'close' });
       res.end('rejected before the body\n');
       return;
@@ -132,6 +172,12 @@ export class RecordingBackend {
       const respond = (): void => {
         if (res.destroyed || req.socket.destroyed) return;
         const headers = b.headers ?? [['Content-Type', 'text/plain']];
+        record.answered = b.status ?? 200;
+        if (b.status === 101) {
+          // A 101 to a request that did not ask to upgrade, written by hand (node:http would add keep-alive fields).
+          req.socket.write(rawAnswer(101, b.headers ?? [['Upgrade', 'websocket'], ['Connection', 'Upgrade']]));
+          return;
+        }
         const flat: string[] = [];
         for (const [k, v] of headers) flat.push(k, v);
         if (b.chunks) {
@@ -180,11 +226,14 @@ export class RecordingBackend {
     for (const s of this.sockets) s.destroy();
   }
 
-  /** What reached the backend since prepare(), after bodies still arriving have finished (at most waitMs). */
+  /**
+   * What reached the backend since prepare(), after bodies still arriving have finished (at most waitMs). A copy:
+   * an upgrade connection keeps recording (a proxy may reuse it for the next request), the observation does not.
+   */
   async requests(waitMs = 300): Promise<BackendRequest[]> {
     const deadline = new Promise<void>((resolve) => setTimeout(resolve, waitMs).unref());
     await Promise.race([Promise.all([...this.pending]), deadline]);
-    return [...this.received];
+    return this.received.map((r) => ({ ...r }));
   }
 
   async stop(): Promise<void> {

@@ -2,6 +2,9 @@
 // the test and the server): interim 1xx responses, the status line, header fields in order with their case, the
 // body (Content-Length, chunked with trailers, or up to the close), with a deadline. HEAD and 1xx/204/304 have no
 // body. With `continueWaitMs` the head is sent first and the body only after a 100 Continue (or the wait).
+// With `after`, the connection stays open once the response is complete (a 101's head, or a whole refusal): the
+// client sends more bytes (into the tunnel, or a smuggling probe after a refused upgrade) and keeps what comes back.
+// Bytes after the request head in `bytes` (a "pre-payload") go out in the same write as the head.
 import { connect } from 'node:net';
 
 export type Field = readonly [string, string];
@@ -22,6 +25,13 @@ export interface RawResponse extends Partial<RawHead> {
   readonly error?: string;
   readonly raw: Buffer;
   readonly durationMs: number;
+  /** With `after`: the bytes that came back after the response, and whether the server closed within the wait. */
+  readonly after?: AfterResponse;
+}
+
+export interface AfterResponse {
+  readonly back: Buffer;
+  readonly closed: boolean;
 }
 
 export interface SendOptions {
@@ -33,6 +43,11 @@ export interface SendOptions {
   readonly timeoutMs?: number;
   /** Send the head, then the body after "100 Continue" or after this many ms, whichever first. */
   readonly continueWaitMs?: number;
+  /**
+   * Once the response is complete, send `send` and collect what comes back until the server closes, `waitMs`
+   * passes, or `untilBytes` bytes have come back.
+   */
+  readonly after?: { readonly send: Buffer; readonly waitMs: number; readonly untilBytes?: number };
 }
 
 interface Parsed {
@@ -41,6 +56,8 @@ interface Parsed {
   readonly body: Buffer;
   readonly trailers: Field[];
   readonly complete: boolean;
+  /** Where the final response ends in the buffer (for a 101: its head; later bytes belong to the new protocol). */
+  readonly end: number;
 }
 
 const CRLFCRLF = Buffer.from('\r\n\r\n');
@@ -68,7 +85,7 @@ export function parseResponse(buf: Buffer, method: string, closed: boolean): Par
   let pos = 0;
   for (;;) {
     const end = buf.indexOf(CRLFCRLF, pos);
-    if (end < 0) return { interim, body: Buffer.alloc(0), trailers: [], complete: false };
+    if (end < 0) return { interim, body: Buffer.alloc(0), trailers: [], complete: false, end: buf.length };
     const head = parseHead(buf.subarray(pos, end).toString('latin1'));
     if (typeof head === 'string') return head;
     pos = end + 4;
@@ -78,7 +95,7 @@ export function parseResponse(buf: Buffer, method: string, closed: boolean): Par
     }
     const rest = buf.subarray(pos);
     if (method === 'HEAD' || head.status === 204 || head.status === 304 || head.status === 101) {
-      return { interim, final: head, body: Buffer.alloc(0), trailers: [], complete: true };
+      return { interim, final: head, body: Buffer.alloc(0), trailers: [], complete: true, end: pos };
     }
     const te = header(head, 'transfer-encoding');
     if (te !== undefined && /chunked\s*$/i.test(te)) {
@@ -86,7 +103,7 @@ export function parseResponse(buf: Buffer, method: string, closed: boolean): Par
       let p = 0;
       for (;;) {
         const lineEnd = rest.indexOf('\r\n', p);
-        if (lineEnd < 0) return { interim, final: head, body: Buffer.concat(chunks), trailers: [], complete: false };
+        if (lineEnd < 0) return { interim, final: head, body: Buffer.concat(chunks), trailers: [], complete: false, end: buf.length };
         const size = parseInt(rest.subarray(p, lineEnd).toString('latin1').split(';')[0] as string, 16);
         if (Number.isNaN(size)) return 'bad chunk size';
         p = lineEnd + 2;
@@ -94,15 +111,15 @@ export function parseResponse(buf: Buffer, method: string, closed: boolean): Par
           const trailers: Field[] = [];
           for (;;) {
             const tEnd = rest.indexOf('\r\n', p);
-            if (tEnd < 0) return { interim, final: head, body: Buffer.concat(chunks), trailers, complete: false };
+            if (tEnd < 0) return { interim, final: head, body: Buffer.concat(chunks), trailers, complete: false, end: buf.length };
             const line = rest.subarray(p, tEnd).toString('latin1');
             p = tEnd + 2;
-            if (line === '') return { interim, final: head, body: Buffer.concat(chunks), trailers, complete: true };
+            if (line === '') return { interim, final: head, body: Buffer.concat(chunks), trailers, complete: true, end: pos + p };
             const colon = line.indexOf(':');
             trailers.push([line.slice(0, colon), line.slice(colon + 1).trim()]);
           }
         }
-        if (rest.length < p + size + 2) return { interim, final: head, body: Buffer.concat(chunks), trailers: [], complete: false };
+        if (rest.length < p + size + 2) return { interim, final: head, body: Buffer.concat(chunks), trailers: [], complete: false, end: buf.length };
         chunks.push(rest.subarray(p, p + size));
         p += size + 2;
       }
@@ -110,9 +127,9 @@ export function parseResponse(buf: Buffer, method: string, closed: boolean): Par
     const cl = header(head, 'content-length');
     if (cl !== undefined) {
       const n = Number(cl);
-      return { interim, final: head, body: rest.subarray(0, n), trailers: [], complete: rest.length >= n };
+      return { interim, final: head, body: rest.subarray(0, n), trailers: [], complete: rest.length >= n, end: Math.min(buf.length, pos + n) };
     }
-    return { interim, final: head, body: rest, trailers: [], complete: closed };
+    return { interim, final: head, body: rest, trailers: [], complete: closed, end: buf.length };
   }
 }
 
@@ -128,14 +145,14 @@ export function sendRaw(opts: SendOptions): Promise<RawResponse> {
     const bodyBytes = split < 0 ? Buffer.alloc(0) : opts.bytes.subarray(split + 4);
     let continueTimer: NodeJS.Timeout | undefined;
 
-    const finish = (closed: boolean, error?: string): void => {
-      if (settled) return;
-      const raw = Buffer.concat(chunks);
-      const p = parseResponse(raw, opts.method, closed);
-      if (typeof p !== 'string' && !p.complete && !closed && error === undefined) return;
+    let responded: Parsed | undefined; // the complete response, once the `after` phase has begun
+    let afterTimer: NodeJS.Timeout | undefined;
+
+    const settle = (p: Parsed | string, raw: Buffer, error?: string, after?: AfterResponse): void => {
       settled = true;
       clearTimeout(timer);
       if (continueTimer) clearTimeout(continueTimer);
+      if (afterTimer) clearTimeout(afterTimer);
       socket.destroy();
       const durationMs = Date.now() - started;
       if (typeof p === 'string') {
@@ -143,7 +160,34 @@ export function sendRaw(opts: SendOptions): Promise<RawResponse> {
         return;
       }
       const why = error ?? (p.final === undefined ? (raw.length ? 'connection closed in the response head' : 'connection closed without a response') : !p.complete ? 'connection closed in the body' : undefined);
-      resolve({ ...(p.final ?? {}), interim: p.interim, body: p.body, trailers: p.trailers, ...(why ? { error: why } : {}), raw, durationMs });
+      resolve({ ...(p.final ?? {}), interim: p.interim, body: p.body, trailers: p.trailers, ...(why ? { error: why } : {}), raw, durationMs, ...(after ? { after } : {}) });
+    };
+    /** The `after` phase: done when the server closes, the wait is over, or enough bytes came back. */
+    const finishAfter = (closed: boolean, waited: boolean): void => {
+      if (settled || !responded || !opts.after) return;
+      const raw = Buffer.concat(chunks);
+      const back = raw.subarray(responded.end);
+      const enough = opts.after.untilBytes !== undefined && back.length >= opts.after.untilBytes;
+      if (closed || waited || enough) settle(responded, raw.subarray(0, responded.end), undefined, { back, closed });
+    };
+    const finish = (closed: boolean, error?: string): void => {
+      if (settled) return;
+      if (responded) {
+        finishAfter(closed || error !== undefined, false);
+        return;
+      }
+      const raw = Buffer.concat(chunks);
+      const p = parseResponse(raw, opts.method, closed);
+      if (typeof p !== 'string' && !p.complete && !closed && error === undefined) return;
+      if (opts.after && typeof p !== 'string' && p.complete && !closed && error === undefined) {
+        responded = p;
+        clearTimeout(timer);
+        socket.write(opts.after.send);
+        afterTimer = setTimeout(() => finishAfter(false, true), opts.after.waitMs);
+        finishAfter(false, false);
+        return;
+      }
+      settle(p, raw, error, opts.after && typeof p !== 'string' && p.complete ? { back: Buffer.alloc(0), closed: true } : undefined);
     };
     const sendBody = (): void => {
       if (bodySent || settled) return;

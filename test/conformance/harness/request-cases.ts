@@ -10,6 +10,7 @@ import { join, relative } from 'node:path';
 import type { BackendBehaviour } from './backend.js';
 import { filesUnder, sharedTemplates, toPosix } from './cases.js';
 import type { TemplateFile } from './server-root.js';
+import { expandFrames } from './ws-frames.js';
 
 /** Header expectations: a value (exactly one field with it), several (that many fields, in order), null (absent). */
 export type HeaderExpect = Readonly<Record<string, string | readonly string[] | null>>;
@@ -22,6 +23,18 @@ export interface ExpectedBackendRequest {
   /** Every header name the backend received, in order, spelled as sent. */
   readonly headerOrder?: readonly string[];
   readonly body?: string;
+  /** An upgrade request: the bytes the backend received on that connection after the head ("" = none). */
+  readonly afterHead?: string;
+}
+
+/** What came back on the client's connection after the response, once `after.send` was sent. */
+export interface AfterExpectation {
+  /** Exactly these bytes ("{{ws-server:TEXT}}" and the like allowed). */
+  readonly back?: string;
+  /** Bytes that start with these. */
+  readonly backPrefix?: string;
+  /** The server closed the connection within the wait. */
+  readonly closed?: boolean;
 }
 
 export interface Expectation {
@@ -34,6 +47,8 @@ export interface Expectation {
   readonly interim?: readonly number[];
   /** The response body, exactly. */
   readonly body?: string;
+  /** With the request's `after`: what came back after the response. */
+  readonly after?: AfterExpectation;
 }
 
 export interface CompareOptions {
@@ -58,6 +73,12 @@ export interface RequestSpec {
   readonly timeoutMs?: number;
   /** The port placeholder to connect to (default PORT). */
   readonly port?: string;
+  /**
+   * Once the response is complete (a 101's head, or a whole refusal), send `send` on the same connection ("{{ws:TEXT}}"
+   * is a masked client frame) and keep what comes back for `waitMs` (default 400), or until as many bytes as
+   * `expect.after.back` holds. After a 101 it goes through the tunnel; after a refusal it is a smuggling probe.
+   */
+  readonly after?: { readonly send: string; readonly waitMs?: number };
   readonly compare?: CompareOptions;
   /** What apache2 answers (asserted against apache2 on every run). */
   readonly expect: Expectation;
@@ -75,6 +96,8 @@ export interface RequestCaseFile {
   /** -D NAME pairs for both servers. */
   readonly args?: readonly string[];
   readonly backend?: BackendBehaviour;
+  /** The recording backend speaks HTTPS (wss://, https://) with a self-signed certificate made at test time. */
+  readonly backendTls?: boolean;
   readonly requests: readonly RequestSpec[];
 }
 
@@ -97,6 +120,7 @@ function validate(c: RequestCaseFile, source: string): void {
     if (names.has(r.name)) throw new Error(`${source}: duplicate request name "${r.name}"`);
     names.add(r.name);
     if (typeof r.expect?.status !== 'number') throw new Error(`${source}: request "${r.name}" needs "expect": {"status": N, …}`);
+    if (r.after !== undefined && typeof r.after.send !== 'string') throw new Error(`${source}: request "${r.name}": "after" needs "send": "bytes"`);
     if (r.tsproxydDiverges && (typeof r.tsproxydDiverges.reason !== 'string' || typeof r.tsproxydDiverges.expect?.status !== 'number')) {
       throw new Error(`${source}: request "${r.name}": "tsproxydDiverges" needs "reason" and "expect": {"status": N, …}`);
     }
@@ -134,10 +158,24 @@ export async function loadRequestCases(dir: string): Promise<RequestCase[]> {
   return cases;
 }
 
-/** The bytes of a request spec: lines joined with CRLF, {{repeat:TEXT:N}} expanded, placeholders rendered. */
+/** The bytes of a request spec: lines joined with CRLF, {{repeat:TEXT:N}} and {{ws:TEXT}} expanded, placeholders rendered. */
 export function requestBytes(spec: RequestSpec, render: (s: string) => string): Buffer {
   const text = typeof spec.send === 'string' ? spec.send : spec.send.join('\r\n');
-  return Buffer.from(render(expandRepeats(text)), 'latin1');
+  return Buffer.from(expandFrames(render(expandRepeats(text))), 'latin1');
+}
+
+/**
+ * The raw client's `after` option for a request: its `after.send` expanded like the request, the wait (default
+ * 400 ms), and, when the expectation says what comes back, that many bytes as the early end of the wait.
+ */
+export function afterOptions(
+  spec: RequestSpec,
+  render: (s: string) => string,
+): { readonly send: Buffer; readonly waitMs: number; readonly untilBytes?: number } | undefined {
+  if (spec.after === undefined) return undefined;
+  const send = Buffer.from(expandFrames(render(expandRepeats(spec.after.send))), 'latin1');
+  const back = renderExpectation(spec.expect, render).after?.back;
+  return { send, waitMs: spec.after.waitMs ?? 400, ...(back ? { untilBytes: Buffer.byteLength(back, 'latin1') } : {}) };
 }
 
 /** "{{repeat:TEXT:N}}" -> TEXT repeated N times (long request lines and headers stay readable in the table). */
@@ -149,7 +187,12 @@ export function requestMethod(bytes: Buffer): string {
   return /^[^ \r\n]*/.exec(bytes.subarray(0, 64).toString('latin1'))?.[0] ?? '';
 }
 
-/** Renders the placeholders inside an expectation (ports appear in Host, Location, …). */
+/** Renders the placeholders inside an expectation (ports appear in Host, Location, …), and frames in byte fields. */
 export function renderExpectation(e: Expectation, render: (s: string) => string): Expectation {
-  return JSON.parse(render(expandRepeats(JSON.stringify(e)))) as Expectation;
+  const r = JSON.parse(render(expandRepeats(JSON.stringify(e)))) as Expectation;
+  // Frames hold control bytes, which JSON text cannot: they are expanded in the parsed strings.
+  const bytes = (s: string | undefined): string | undefined => (s === undefined ? undefined : expandFrames(s));
+  const after = r.after && { ...r.after, back: bytes(r.after.back), backPrefix: bytes(r.after.backPrefix) };
+  const backend = r.backend?.map((b) => ({ ...b, body: bytes(b.body), afterHead: bytes(b.afterHead) }));
+  return JSON.parse(JSON.stringify({ ...r, ...(after ? { after } : {}), ...(backend ? { backend } : {}) })) as Expectation;
 }

@@ -3,6 +3,7 @@
 import type { BackendRequest } from './backend.js';
 import type { Field, RawResponse } from './raw-client.js';
 import type { CompareOptions, Expectation, HeaderExpect } from './request-cases.js';
+import { checkAfter, checkAfterHead, compareUpgrade, describeAfter, describeAfterHead, type AfterObservation } from './upgrade-compare.js';
 
 export interface Observation {
   /** 0 when there was no complete response. */
@@ -14,6 +15,8 @@ export interface Observation {
   readonly trailers: readonly Field[];
   readonly backend: readonly BackendRequest[];
   readonly durationMs: number;
+  /** With the request's `after`: what came back after the response. */
+  readonly after?: AfterObservation;
 }
 
 export function observe(r: RawResponse, backend: readonly BackendRequest[]): Observation {
@@ -26,6 +29,7 @@ export function observe(r: RawResponse, backend: readonly BackendRequest[]): Obs
     trailers: r.trailers,
     backend,
     durationMs: r.durationMs,
+    ...(r.after ? { after: { back: r.after.back.toString('latin1'), closed: r.after.closed } } : {}),
   };
 }
 
@@ -51,6 +55,7 @@ export function checkExpectation(o: Observation, e: Expectation): string[] {
   if (e.interim && JSON.stringify(e.interim) !== JSON.stringify(o.interim)) out.push(`interim responses: want ${JSON.stringify(e.interim)}, got ${JSON.stringify(o.interim)}`);
   if (e.headers) checkHeaders('response header', o.headers, e.headers, out);
   if (e.body !== undefined && e.body !== o.body) out.push(`response body: want ${JSON.stringify(e.body)}, got ${JSON.stringify(o.body)}`);
+  if (e.after) checkAfter(o.after, e.after, out);
   if (e.backend) {
     if (e.backend.length !== o.backend.length) {
       out.push(`backend received ${o.backend.length} request(s) ${JSON.stringify(o.backend.map((b) => `${b.method} ${b.target}`))}, want ${e.backend.length}`);
@@ -63,6 +68,7 @@ export function checkExpectation(o: Observation, e: Expectation): string[] {
       if (want.target !== undefined && want.target !== got.target) out.push(`${at} target: want ${JSON.stringify(want.target)}, got ${JSON.stringify(got.target)}`);
       if (want.body !== undefined && want.body !== got.body) out.push(`${at} body: want ${JSON.stringify(want.body)}, got ${JSON.stringify(got.body)}`);
       if (want.headers) checkHeaders(`${at} header`, got.headers, want.headers, out);
+      checkAfterHead(at, got, want, out);
       if (want.headerOrder) {
         const names = got.headers.map(([k]) => k);
         if (JSON.stringify(names) !== JSON.stringify(want.headerOrder)) out.push(`${at} header order: want ${want.headerOrder.join(', ')}; got ${names.join(', ')}`);
@@ -101,7 +107,8 @@ function compareFieldGroups(where: string, a: readonly Field[], t: readonly Fiel
 
 /** Did the response come from the backend (as opposed to an error the proxy made up)? */
 export function fromBackend(o: Observation, backendStatus: number): boolean {
-  return o.backend.length > 0 && o.status === backendStatus;
+  const answered = o.backend.at(-1)?.answered;
+  return o.backend.length > 0 && o.status === (answered || backendStatus);
 }
 
 /** tsproxyd versus apache2 on the same request; empty when they agree on everything that matters. */
@@ -131,8 +138,11 @@ export function compareObservations(a: Observation, t: Observation, opts: Compar
     }
   }
 
+  compareUpgrade(a, t, out);
   const passedThrough = fromBackend(a, backendStatus);
   const listed = new Set((opts.responseHeaders ?? []).map((h) => h.toLowerCase()));
+  // A 101's Connection says the protocol switched: it is compared.
+  if (a.status === 101) listed.add('connection');
   compareFieldGroups('response header', a.headers, t.headers, (h) => (passedThrough ? RESPONSE_INCIDENTAL.has(h) && !listed.has(h) : !listed.has(h)), out);
   if (passedThrough && method !== 'HEAD' && a.body !== t.body) {
     out.push(`response body: apache2 ${JSON.stringify(a.body.slice(0, 200))}, tsproxyd ${JSON.stringify(t.body.slice(0, 200))}`);
@@ -147,12 +157,14 @@ export function describeObservation(o: Observation): string {
   for (const [k, v] of o.headers) lines.push(`  < ${k}: ${v}`);
   if (o.body) lines.push(`  < body ${JSON.stringify(o.body.length > 300 ? o.body.slice(0, 300) + '…' : o.body)}`);
   for (const [k, v] of o.trailers) lines.push(`  < trailer ${k}: ${v}`);
+  lines.push(...describeAfter(o.after));
   if (o.backend.length === 0) lines.push('  backend: nothing received');
   for (const b of o.backend) {
     lines.push(`  backend: ${b.method} ${b.target} HTTP/${b.httpVersion}${b.complete ? '' : ' (body incomplete)'}`);
     for (const [k, v] of b.headers) lines.push(`    > ${k}: ${v}`);
     if (b.body) lines.push(`    > body ${JSON.stringify(b.body.length > 300 ? b.body.slice(0, 300) + '…' : b.body)}`);
     for (const [k, v] of b.trailers) lines.push(`    > trailer ${k}: ${v}`);
+    lines.push(...describeAfterHead(b));
   }
   return lines.join('\n');
 }
@@ -167,13 +179,15 @@ function headerDict(fields: readonly Field[]): Record<string, string | string[]>
   return d;
 }
 
-const RECORDED_RESPONSE = /^(location|content-location|uri|set-cookie|via|x-.*|cache-control|trailer|allow)$/i;
+const RECORDED_RESPONSE = /^(location|content-location|uri|set-cookie|via|x-.*|cache-control|trailer|allow|upgrade|sec-websocket-.*)$/i;
 
 /** What a case's "expect" would say for this observation (record mode; review before use). */
 export function suggestExpectation(o: Observation): Expectation {
-  const headers = o.headers.filter(([k]) => RECORDED_RESPONSE.test(k));
+  const upgrading = o.status === 101 || o.headers.some(([k]) => k.toLowerCase() === 'upgrade');
+  const headers = o.headers.filter(([k]) => RECORDED_RESPONSE.test(k) || (upgrading && k.toLowerCase() === 'connection'));
   return {
     status: o.status,
+    ...(o.after ? { after: { back: o.after.back, closed: o.after.closed } } : {}),
     ...(o.interim.length ? { interim: o.interim } : {}),
     ...(headers.length ? { headers: headerDict(headers) } : {}),
     backend: o.backend.map((b) => ({
@@ -182,6 +196,7 @@ export function suggestExpectation(o: Observation): Expectation {
       headerOrder: b.headers.map(([k]) => k),
       headers: headerDict(b.headers),
       ...(b.body ? { body: b.body } : {}),
+      ...(b.afterHead !== undefined && b.afterHead !== '' ? { afterHead: b.afterHead } : {}),
     })),
   };
 }

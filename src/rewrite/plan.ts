@@ -1,0 +1,89 @@
+// A server's rewrite phase compiled from the config (mod_rewrite's config_server_merge, httpd 2.4.71), verified with
+// apache2 on a main server with `RewriteEngine on`, a RewriteMap and a [P] rule, and three vhosts:
+//   - RewriteEngine: the vhost's, else the main server's. A vhost that never says RewriteEngine runs its own rules
+//     when the main server has the engine on (the manual says each vhost needs its own RewriteEngine On);
+//   - RewriteOptions: the vhost's, else the main server's;
+//   - rules and maps: the vhost's own only; with Inherit (or the main server's InheritDown, unless IgnoreInherit)
+//     the vhost's rules then the main server's, and maps merged with the vhost's winning; with InheritBefore (or
+//     InheritDownBefore) the main server's rules first, and its maps winning. A main-server map is unknown in a
+//     vhost that does not inherit (its ${map:key|default} gives the default).
+import type { ServerScope } from '../config/types.js';
+import type { CoreServerConf } from '../modules/core/types.js';
+import type { LogServerConf } from '../modules/log/directives.js';
+import type { RewriteMapDef, RewriteOption, RewriteRule, RewriteServerConf } from '../modules/rewrite/model.js';
+import { MapStore } from './map-store.js';
+import type { RewritePlan, RewriteServerInfo } from './types.js';
+
+const rewrite = (s: ServerScope) => s.confs.get('rewrite') as RewriteServerConf | undefined;
+const core = (s: ServerScope) => s.confs.get('core') as CoreServerConf | undefined;
+const logConf = (s: ServerScope) => s.confs.get('log_config') as LogServerConf | undefined;
+
+const DEFAULT_LIMIT_REQUEST_LINE = 8190;
+
+/** LogLevel rewrite:traceN (the server's, else the main server's): N, or 0. */
+function traceLevel(scope: ServerScope, main: ServerScope): number {
+  const level = (s: ServerScope) => {
+    const l = logConf(s)?.logLevel;
+    return l?.modules.get('rewrite') ?? l?.level;
+  };
+  const l = level(scope) ?? level(main);
+  const m = /^trace([1-8])$/.exec(l ?? '');
+  return m ? Number(m[1]) : 0;
+}
+
+interface Merged {
+  readonly engine: boolean;
+  readonly options: ReadonlySet<RewriteOption>;
+  readonly rules: readonly RewriteRule[];
+  readonly maps: ReadonlyMap<string, RewriteMapDef>;
+}
+
+/** config_server_merge(main, vhost). */
+export function mergeServers(base: RewriteServerConf | undefined, own: RewriteServerConf | undefined): Merged {
+  const options = own !== undefined && own.options.size > 0 ? own.options : (base?.options ?? new Set<RewriteOption>());
+  const engine = own?.engine ?? base?.engine ?? false;
+  const ownRules = own?.rules ?? [];
+  const ownMaps = own?.maps ?? new Map<string, RewriteMapDef>();
+  const baseOpts = base?.options ?? new Set<RewriteOption>();
+  const ignore = options.has('IgnoreInherit');
+  if (base !== undefined && (options.has('Inherit') || (baseOpts.has('InheritDown') && !ignore))) {
+    return { engine, options, rules: [...ownRules, ...base.rules], maps: new Map([...base.maps, ...ownMaps]) };
+  }
+  if (base !== undefined && (options.has('InheritBefore') || (baseOpts.has('InheritDownBefore') && !ignore))) {
+    return { engine, options, rules: [...base.rules, ...ownRules], maps: new Map([...ownMaps, ...base.maps]) };
+  }
+  return { engine, options, rules: ownRules, maps: ownMaps };
+}
+
+export interface ServerIdentity {
+  readonly name: string;
+  readonly aliases: readonly string[];
+  readonly addrs: RewriteServerInfo['addrs'];
+  /** A number telling servers apart in the trace ([name/sid#N]). */
+  readonly index: number;
+}
+
+/** The server's rewrite phase, or undefined when its engine is off or it has no rules. */
+export function compileRewrite(scope: ServerScope, main: ServerScope, id: ServerIdentity): RewritePlan | undefined {
+  const merged = scope === main ? mergeServers(undefined, rewrite(main)) : mergeServers(rewrite(main), rewrite(scope));
+  if (!merged.engine || merged.rules.length === 0) return undefined;
+  const c = core(scope);
+  const mc = core(main);
+  const serverName = c?.serverName ?? mc?.serverName;
+  return {
+    rules: merged.rules,
+    options: merged.options,
+    maps: new MapStore(merged.maps),
+    traceLevel: traceLevel(scope, main),
+    server: {
+      name: id.name,
+      port: serverName?.port ?? 0,
+      aliases: id.aliases,
+      addrs: id.addrs,
+      useCanonicalName: c?.useCanonicalName ?? mc?.useCanonicalName ?? 'Off',
+      serverAdmin: '',
+      maxFilename: 2 * (c?.limitRequestLine ?? mc?.limitRequestLine ?? DEFAULT_LIMIT_REQUEST_LINE),
+      sid: id.index.toString(16),
+    },
+  };
+}

@@ -1,0 +1,184 @@
+// One RewriteRule (mod_rewrite's apply_rewrite_rule, httpd 2.4.71, server context): the pattern is tried on the
+// current URL (r->filename), then the conditions (AND; [OR] joins a condition with the next; the first true one of
+// an [OR] run skips the rest of the run), then the substitution is expanded and the result classified:
+//   '-' (or F/G/R=4xx): nothing is substituted; a status is remembered;
+//   the query: a '?' in the result starts a new query string (QSA appends the old one, QSD drops it, QSL splits at
+//   the last '?'; a trailing '?' leaves none); schemes without queries (ftp, ldap…) drop it;
+//   [P]: made absolute (http://this-host/…) and marked "proxy:"; [R]: made absolute, redirect status kept;
+//   http(s)://this-server/x is reduced to /x (reduce_uri); any other absolute URL is an implicit redirect (302).
+import type { RewriteRule } from '../modules/rewrite/model.js';
+import { applyCond } from './cond.js';
+import { buildCookie } from './cookie.js';
+import { absoluteUriScheme } from './escape.js';
+import { backrefEscaping, expand, expandTracked, type ExpandScope } from './expand.js';
+import { serverNameForUrl, serverPort } from './vars.js';
+
+export interface RunState extends ExpandScope {
+  /** r->status as the rules set it (a redirect's or a forced status). */
+  status: number;
+  readonly cookies: string[];
+  readonly cookieNames: Set<string>;
+}
+
+export const enum RuleRc {
+  NoMatch = 0,
+  Match = 1,
+  /** Matched, no substitution ('-', [F], [G], [R=4xx]). */
+  NoSub = 2,
+  /** Refused (UnsafeAllow3F): s.status holds the status. */
+  StatusSet = 3,
+}
+
+const defaultPort = (tls: boolean): number => (tls ? 443 : 80);
+
+/** fully_qualify_uri: a relative result becomes scheme://server[:port]/… */
+function fullyQualify(s: RunState): void {
+  if (absoluteUriScheme(s.filename).length > 0) return;
+  const tls = s.req.facts.tls;
+  const port = serverPort(s);
+  const portText = port === defaultPort(tls) ? '' : `:${port}`;
+  s.filename = `${tls ? 'https' : 'http'}://${serverNameForUrl(s)}${portText}${s.filename.startsWith('/') ? '' : '/'}${s.filename}`;
+}
+
+/** ap_matches_request_vhost. */
+function isThisServer(s: RunState, host: string, port: number): boolean {
+  const h = host.toLowerCase();
+  const srv = s.server;
+  if (srv.addrs.some((a) => a.host !== undefined && a.host === h && (a.port === undefined || a.port === port))) return true;
+  if (port !== srv.port) return false;
+  return srv.name === h || srv.aliases.some((a) => a.toLowerCase() === h);
+}
+
+/** reduce_uri: strip http[s]://this-server[:port] from the result. */
+function reduceUri(s: RunState): void {
+  const scheme = s.req.facts.tls ? 'https' : 'http';
+  const f = s.filename;
+  const l = scheme.length;
+  if (f.length <= l + 3 || f.slice(0, l).toLowerCase() !== scheme || f.slice(l, l + 3) !== '://') return;
+  const rest = f.slice(l + 3);
+  const m = /^([^/:]*)(?::([^/]*))?(.*)$/s.exec(rest)!;
+  const port = m[2] !== undefined ? Number(/^\d*/.exec(m[2])![0] || 0) : defaultPort(s.req.facts.tls);
+  if (!isThisServer(s, m[1]!, port)) return;
+  const url = m[3] === '' ? '/' : m[3]!;
+  s.log.trace(3, `reduce ${f} -> ${url}`);
+  s.filename = url;
+}
+
+/** splitout_queryargs. */
+function splitQuery(s: RunState, rule: RewriteRule): void {
+  const abs = absoluteUriScheme(s.filename);
+  if (abs.length > 0 && !abs.queryOk) {
+    s.args = undefined;
+    return;
+  }
+  const f = rule.flags;
+  if (f.qsDiscard) {
+    s.args = undefined;
+    s.log.trace(2, 'discarding query string');
+  }
+  const q = f.qsLast ? s.filename.lastIndexOf('?') : s.filename.indexOf('?', abs.length);
+  if (q < abs.length) return;
+  const old = s.filename;
+  const rest = old.slice(q + 1);
+  s.filename = old.slice(0, q);
+  if (!f.qsAppend) s.args = rest;
+  else if (rest !== '') s.args = `${rest}&${s.args ?? ''}`;
+  if (s.args !== undefined) {
+    if (s.args === '') s.args = undefined;
+    else if (s.args.endsWith('&')) s.args = s.args.slice(0, -1);
+  }
+  s.log.trace(3, `split uri=${old} -> uri=${s.filename}, args=${s.args ?? '<none>'}`);
+}
+
+/** [E=…] and [CO=…], expanded with the rule's back-references (do_expand_env, do_expand_cookie). */
+function sideEffects(rule: RewriteRule, s: RunState): void {
+  for (const e of rule.flags.env) {
+    const text = expand(e.raw, s);
+    if (text.startsWith('!')) {
+      s.env.delete(text.slice(1));
+      s.log.trace(5, `unsetting env variable '${text.slice(1)}'`);
+      continue;
+    }
+    const colon = text.indexOf(':');
+    const [name, value] = colon < 0 ? [text, ''] : [text.slice(0, colon), text.slice(colon + 1)];
+    s.env.set(name, value);
+    s.log.trace(5, `setting env variable '${name}' to '${value}'`);
+  }
+  for (const c of rule.flags.cookies) {
+    const cookie = buildCookie(expand(c.raw, s), s.now);
+    if (cookie === undefined) continue;
+    if (s.cookieNames.has(cookie.name)) {
+      s.log.trace(5, `skipping already set cookie '${cookie.name}'`);
+      continue;
+    }
+    s.cookieNames.add(cookie.name);
+    s.cookies.push(cookie.value);
+    s.log.trace(5, `setting cookie '${cookie.value}'`);
+  }
+}
+
+/** The conditions of a rule whose pattern matched. */
+function conditionsHold(rule: RewriteRule, s: RunState): boolean {
+  const conds = rule.conds;
+  for (let i = 0; i < conds.length; i++) {
+    const c = conds[i]!;
+    const ok = applyCond(c, s);
+    if (c.flags.orNext) {
+      if (!ok) continue;
+      while (i < conds.length && conds[i]!.flags.orNext) i++; // the rest of the [OR] run is not evaluated
+    } else if (!ok) return false;
+  }
+  return true;
+}
+
+export function applyRule(rule: RewriteRule, s: RunState): RuleRc {
+  const uri = s.filename;
+  if (s.log.on(3)) s.log.trace(3, `applying pattern '${rule.source}' to uri '${uri}'`);
+  const m = rule.pattern.exec(uri);
+  if ((m !== null) === rule.negate) return RuleRc.NoMatch;
+  s.rr = rule.negate ? null : m;
+  s.rc = null;
+  if (rule.conds.length > 0 && !conditionsHold(rule, s)) return RuleRc.NoMatch;
+
+  const f = rule.flags;
+  const noSub = rule.substitution.kind === 'none' || f.status !== undefined;
+  let result = '';
+  if (!noSub) {
+    const e = expandTracked(rule.substitution.text, s, backrefEscaping(rule));
+    result = e.text;
+    s.log.trace(2, `rewrite '${uri}' -> '${result}'`);
+    if (e.unsafeQmark && !f.unsafeAllow3F) {
+      s.log.error('AH10508', 'Unsafe URL with %3f URL rewritten without UnsafeAllow3F');
+      s.status = 403;
+      return RuleRc.StatusSet;
+    }
+  }
+  if (f.env.length > 0 || f.cookies.length > 0) sideEffects(rule, s);
+  if (noSub) {
+    if (f.status !== undefined) {
+      s.log.trace(2, `forcing responsecode ${f.status} for ${s.filename}`);
+      s.status = f.status;
+    }
+    return RuleRc.NoSub;
+  }
+  s.filename = result;
+  splitQuery(s, rule);
+  if (f.proxy) {
+    fullyQualify(s);
+    s.log.trace(2, `forcing proxy-throughput with ${s.filename}`);
+    s.filename = `proxy:${s.filename}`;
+    return RuleRc.Match;
+  }
+  if (f.redirect !== undefined) {
+    fullyQualify(s);
+    s.log.trace(2, `explicitly forcing redirect with ${s.filename}`);
+    s.status = f.redirect;
+    return RuleRc.Match;
+  }
+  reduceUri(s);
+  if (absoluteUriScheme(s.filename).length > 0) {
+    s.log.trace(2, `implicitly forcing redirect (rc=302) with ${s.filename}`);
+    s.status = 302;
+  }
+  return RuleRc.Match;
+}

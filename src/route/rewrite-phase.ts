@@ -1,0 +1,141 @@
+// The rewrite phase in route(): the server's RewriteRules run before proxy translation (mod_rewrite's
+// translate_name hook runs first, so a [P] rule wins over any ProxyPass whatever the file order), and their outcome
+// becomes a Decision, or the path ProxyPass matching goes on with. Verified against apache2 2.4.71:
+//   - [P]: forwarded through the worker whose URL is the longest prefix of the target (a ProxyPass or ProxySet
+//     worker: its parameters and its connection pool); with none, mod_proxy's default worker, which does not
+//     reuse connections (the backend sees "Connection: close"). balancer:// picks a member as ProxyPass does;
+//     ws:// and wss:// go through the same upgrade decision (with ProxyWebsocketFallbackToProxyHttp Off a plain
+//     request is a 426: mod_proxy_wstunnel's ws:// skip applies to ProxyPass only);
+//   - [PT]: ProxyPass (and the <Location> sections) see the rewritten path and query;
+//   - a local path without [PT] is a file in httpd (ProxyPass is not consulted: /old -> /new with
+//     `ProxyPass /new …` is a 404 there); tsproxyd serves no files: 404;
+//   - [R] and absolute results: the redirect, Location as built by the engine;
+//   - [CO] cookies are on every response (httpd's err_headers_out), [E] variables reach the header rules (%{X}e,
+//     env=X); the Vary that httpd computes from %{HTTP:…} conditions never reaches the client on a proxied response
+//     or a redirect (both replace headers_out), so there is none here either.
+import type { HeaderOp } from '../modules/headers/directives.js';
+import type { WorkerParams } from '../modules/proxy/worker-params.js';
+import { parseTargetUrl } from '../modules/proxy/target-url.js';
+import { runRewrite } from '../rewrite/engine.js';
+import type { RewriteOutcome, RewritePlan, RewriteRequest } from '../rewrite/types.js';
+import { makeBackend, normalWorkerUrl, paramsFor } from './compile.js';
+import { forwardMapped, respond, type ForwardRoute } from './forward-url.js';
+import type { CompiledRule, ServerRouting } from './routing.js';
+import type { Backend, Decision, ProxySettings, RequestFacts } from './types.js';
+import { splitHost } from '../proxy/host-port.js';
+
+/** What the rest of route() goes on with when no rule decided the request. */
+export interface RewriteContinue {
+  readonly kind: 'continue';
+  readonly uri: string;
+  readonly args: string | undefined;
+  /** The outcome, for its effects (withEffects, withCookies); undefined when nothing ran. */
+  readonly outcome: RewriteOutcome;
+}
+
+export type RewriteStep = { readonly kind: 'decided'; readonly decision: Decision } | RewriteContinue;
+
+/** A Decision with the rewrite phase's environment and log lines. */
+export function withEffects(d: Decision, o: RewriteOutcome | undefined): Decision {
+  if (o === undefined || (o.env.size === 0 && o.log.length === 0)) return d;
+  return { ...d, ...(o.env.size > 0 ? { env: o.env } : {}), ...(o.log.length > 0 ? { log: o.log } : {}) };
+}
+
+/** [CO] cookies as `Header always add Set-Cookie` operations, ahead of the server's own Header rules. */
+export function withCookies(settings: ProxySettings, o: RewriteOutcome | undefined): ProxySettings {
+  if (o === undefined || o.cookies.length === 0) return settings;
+  const ops: HeaderOp[] = o.cookies.map((c) => ({ table: 'always', action: 'add', header: 'Set-Cookie', value: [{ kind: 'text', text: c }] }));
+  return { ...settings, responseHeaders: [...ops, ...settings.responseHeaders] };
+}
+
+interface WorkerEntry {
+  readonly name: string;
+  readonly rule: CompiledRule;
+}
+
+/** The ProxyPass workers of a server, longest URL first (ap_proxy_get_worker takes the longest matching name). */
+const workerIndexes = new WeakMap<ServerRouting, readonly WorkerEntry[]>();
+function workerIndex(routing: ServerRouting): readonly WorkerEntry[] {
+  let index = workerIndexes.get(routing);
+  if (index !== undefined) return index;
+  const entries: WorkerEntry[] = [];
+  for (const rule of [...routing.rules, ...routing.locations.flatMap((l) => (l.rule ? [l.rule] : []))]) {
+    const raw = rule.route.target?.raw;
+    if (rule.backend === undefined || raw === undefined) continue;
+    // A ProxyPassMatch worker's name matches anything where it has $N.
+    const name = normalWorkerUrl(raw.includes('$') ? raw.slice(0, raw.indexOf('$')) : raw);
+    if (name !== undefined) entries.push({ name, rule });
+  }
+  index = entries.sort((a, b) => b.name.length - a.name.length);
+  workerIndexes.set(routing, index);
+  return index;
+}
+
+const DEFAULT_WORKER: Readonly<WorkerParams> = Object.freeze({ disableReuse: true });
+
+/** mod_proxy's default reverse worker for a URL no worker is defined for: its own pool key, no reuse. */
+function defaultWorker(b: Backend): Backend {
+  return { ...b, key: `${b.key} (default worker)` };
+}
+
+/** The route a [P] URL is forwarded through, or the refusal. */
+function proxyRoute(routing: ServerRouting, url: string, o: Extract<RewriteOutcome, { kind: 'proxy' }>, settings: ProxySettings): ForwardRoute | Decision {
+  const t = parseTargetUrl(url, 'RewriteRule [P]');
+  if (!t.ok) {
+    // httpd: "No protocol handler was valid for the URL" (500); a unix: socket path is never taken from a rewrite.
+    const status = /^unix:/i.test(url) ? 403 : 500;
+    return respond(status, t.error, settings, o.from);
+  }
+  const target = t.value;
+  if (target.scheme === 'balancer') return { route: { target, params: {} }, backend: undefined, balancer: routing.balancers.get(target.host), loc: o.from };
+  const norm = normalWorkerUrl(url.split('?')[0]!);
+  const hit = norm === undefined ? undefined : workerIndex(routing).find((w) => norm.startsWith(w.name));
+  if (hit !== undefined) return { route: { target, params: hit.rule.route.params }, backend: hit.rule.backend, balancer: undefined, loc: o.from };
+  const set = paramsFor(url, {}, routing.workerParams);
+  const backend =
+    Object.keys(set).length > 0
+      ? makeBackend(target.scheme, target.host, target.port, set)
+      : defaultWorker(makeBackend(target.scheme, target.host, target.port, DEFAULT_WORKER));
+  return { route: { target, params: set }, backend, balancer: undefined, loc: o.from };
+}
+
+export interface RewriteContext {
+  readonly routing: ServerRouting;
+  /** The host the client named: an absolute-form request-target's authority, else the Host header. */
+  readonly rawHost: string | undefined;
+  /** The settings for the request's own path (<Location> sections of the original URL), cookies included. */
+  readonly settings: (o: RewriteOutcome) => ProxySettings;
+  /** Absolute-form authority for the backend's Host, as route() computed it. */
+  readonly host: string | undefined;
+  readonly upgradeValue: string | undefined;
+}
+
+/** `uri`, `args`: r->uri and r->args; `hostname`: the host name virtual-host selection normalised. */
+export function rewritePhase(plan: RewritePlan, facts: RequestFacts, uri: string, args: string | undefined, hostname: string | undefined, ctx: RewriteContext): RewriteStep {
+  const hostPort = ctx.rawHost === undefined ? undefined : splitHost(ctx.rawHost).port;
+  const req: RewriteRequest = { facts, uri, args, hostname, ...(hostPort !== undefined ? { hostPort } : {}) };
+  const o = runRewrite(plan, req);
+  const decided = (d: Decision): RewriteStep => ({ kind: 'decided', decision: withEffects(d, o) });
+  switch (o.kind) {
+    case 'pass':
+      return { kind: 'continue', uri: req.uri, args: req.args, outcome: o };
+    case 'passthrough':
+      return { kind: 'continue', uri: o.uri, args: o.args, outcome: o };
+    case 'local':
+      return decided(respond(404, `rewritten to the local path ${o.path} (tsproxyd serves no files; [PT] hands it to ProxyPass)`, ctx.settings(o), o.from));
+    case 'status':
+      return decided(respond(o.status, o.reason, ctx.settings(o), o.from));
+    case 'redirect': {
+      // A Location Node could not write (a raw control character after [NE]) is httpd's 500 (AH02430).
+      // eslint-disable-next-line no-control-regex
+      if (/[\x00-\x1f\x7f]/.test(o.location)) return decided(respond(500, 'the redirect Location holds a control character', ctx.settings(o), o.from));
+      return decided({ ...respond(o.status, `redirect to ${o.location}`, ctx.settings(o), o.from), headers: [['Location', o.location]] });
+    }
+    case 'proxy': {
+      const settings = ctx.settings(o);
+      const route = proxyRoute(ctx.routing, o.url, o, settings);
+      if ('kind' in route) return decided(route);
+      return decided(forwardMapped(ctx.routing, route, { url: o.url, raw: o.raw }, o.args, settings, ctx.host, ctx.upgradeValue));
+    }
+  }
+}
