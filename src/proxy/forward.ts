@@ -21,7 +21,7 @@ import { classifyBackendError, TimeoutError, type BackendFailure, type Phase } f
 import { BackendCall, LEAN_CLIENT, leanRequestHead, type ResponseHead } from './backend-client.js';
 import { HeaderList } from './header-list.js';
 import type { HeaderOpContext } from './header-ops.js';
-import { selfPortSuffix, splitHost } from './host-port.js';
+import { portSuffix, splitHost } from './host-port.js';
 import type { BackendPools } from './pools.js';
 import { prefetchBody, type Prefetched } from './prefetch.js';
 import { groupFields, interimHead } from './raw-fields.js';
@@ -402,10 +402,11 @@ class Exchange implements ForwardHandle {
     this.settled = true;
     this.phase = 'streaming';
     const clientHost = req.headers.host;
+    const host = clientHost !== undefined ? splitHost(clientHost) : undefined; // split once for name and port
     const self: SelfUrl = {
       scheme: this.opts.tls ? 'https' : 'http',
-      name: clientHost !== undefined ? splitHost(clientHost).name : d.settings.serverName,
-      portSuffix: selfPortSuffix(clientHost, this.opts.tls),
+      name: host !== undefined ? host.name : d.settings.serverName,
+      portSuffix: host !== undefined ? portSuffix(host.port, this.opts.tls) : '',
     };
     const headers = buildResponseHeaders({ rawHeaders, httpVersion, settings: d.settings, self, ops: this.ops });
     // An answer before the whole request body was read (or an upgrade answered as plain HTTP): close afterwards.

@@ -25,7 +25,10 @@ export function backendAuthority(b: Backend): string {
  * "http://a:28780/…" in a rewritten Location and "Via: 1.1 name:28780"; Host "a" gives no port at all.
  */
 export function selfPortSuffix(clientHost: string | undefined, tls: boolean): string {
-  if (clientHost === undefined) return '';
-  const { port } = splitHost(clientHost);
+  return clientHost === undefined ? '' : portSuffix(splitHost(clientHost).port, tls);
+}
+
+/** selfPortSuffix for a Host already split. */
+export function portSuffix(port: number | undefined, tls: boolean): string {
   return port === undefined || port === (tls ? 443 : 80) ? '' : `:${port}`;
 }

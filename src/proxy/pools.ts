@@ -1,11 +1,15 @@
 // Keep-alive connection pools, one per Backend.key (httpd's per-worker connection pool).
 //
-// node:http Agent rather than undici, measured on this machine (Node 20.20.2, 50 concurrent GETs, 20,000 requests
-// to a local backend, second of two rounds): Agent 32,061 req/s, undici 6.x Pool 36,178 req/s (+13%). undici is
-// faster but cannot do what httpd's forwarder must: its request() refuses an Expect header ("expect header not
-// supported"), so 100-continue could not be forwarded end to end, and it does not surface 1xx interim responses.
-// http.ClientRequest gives 'continue' and 'information' events, raw header order and case, trailers, and needs no
-// dependency. The 13% is not worth losing httpd's behaviour; revisit if profiling says the pool is the bottleneck.
+// Two clients. Plain-TCP requests without Expect that are not on the upgrade path go through the lean client
+// (backend-client.ts, leanPoolFor): the profile of small keep-alive GETs showed node:http's client side as the
+// largest cost, and a minimal proxy measured on this machine (Node 20.20.2, wrk -c50) spent 54 µs of CPU per request
+// with ClientRequest + Agent, 35 µs with undici 7's Pool.dispatch and 30 µs with the lean client; in tsproxyd alone
+// it took small GETs from ~95 to ~56 µs per request. undici was not taken: besides being slower here, it rewrites the
+// request head (a lower-case "host:" first, its own "connection: keep-alive" before the client's fields) where httpd's
+// field order and spelling must be kept, and it refuses Expect. Everything else (Expect: 100-continue, whose
+// 'continue' and 'information' events ClientRequest gives; the upgrade path, which needs its 'upgrade' event;
+// https:// and wss:// backends) keeps node:http's Agent below, with the same worker parameters; a backend served
+// both ways has two pools, so max= bounds each of them.
 //
 // Worker parameters: disablereuse=On (enablereuse=Off) → no pooling ("Connection: close" is sent);
 // max → maxSockets (requests queue beyond it); ttl → idle (free) socket timeout; keepalive → SO_KEEPALIVE;

@@ -26,13 +26,13 @@ export function escapeUri(s: string): string {
 }
 
 /**
- * is_absolute_uri(): the length of "scheme://" (or "scheme:") for the schemes mod_rewrite knows, else 0;
+ * is_absolute_uri() (httpd 2.4.71 also knows unix:, for mod_proxy's Unix domain sockets): the length of "scheme://" (or "scheme:") for the schemes mod_rewrite knows, else 0;
  * `queryOk` tells whether a query string makes sense for it (splitout_queryargs drops it otherwise).
  */
 const SCHEMES: readonly (readonly [prefix: string, queryOk: boolean])[] = [
   ['ajp://', true], ['balancer://', true], ['ftp://', false], ['fcgi://', true], ['gopher://', false],
   ['http://', true], ['https://', true], ['h2://', true], ['h2c://', true], ['ldap://', false], ['mailto:', true],
-  ['news:', false], ['nntp://', false], ['scgi://', true], ['ws://', true], ['wss://', true],
+  ['news:', false], ['nntp://', false], ['scgi://', true], ['unix:', true], ['ws://', true], ['wss://', true],
 ];
 
 export function absoluteUriScheme(uri: string): { readonly length: number; readonly queryOk: boolean } {

@@ -10,7 +10,8 @@
 import type { ServerScope } from '../config/types.js';
 import type { CoreServerConf } from '../modules/core/types.js';
 import type { LogServerConf } from '../modules/log/directives.js';
-import type { RewriteMapDef, RewriteOption, RewriteRule, RewriteServerConf } from '../modules/rewrite/model.js';
+import type { RewriteDirConf, RewriteMapDef, RewriteOption, RewriteRule, RewriteServerConf } from '../modules/rewrite/model.js';
+import type { PerDirPlan } from './fixup.js';
 import { MapStore } from './map-store.js';
 import type { RewritePlan, RewriteServerInfo } from './types.js';
 
@@ -19,6 +20,8 @@ const core = (s: ServerScope) => s.confs.get('core') as CoreServerConf | undefin
 const logConf = (s: ServerScope) => s.confs.get('log_config') as LogServerConf | undefined;
 
 const DEFAULT_LIMIT_REQUEST_LINE = 8190;
+/** httpd's DOCUMENT_LOCATION, when no DocumentRoot is set. */
+const DEFAULT_DOCUMENT_ROOT = '/usr/local/apache2/htdocs';
 
 /** LogLevel rewrite:traceN (the server's, else the main server's): N, or 0. */
 function traceLevel(scope: ServerScope, main: ServerScope): number {
@@ -63,27 +66,48 @@ export interface ServerIdentity {
   readonly index: number;
 }
 
-/** The server's rewrite phase, or undefined when its engine is off or it has no rules. */
-export function compileRewrite(scope: ServerScope, main: ServerScope, id: ServerIdentity): RewritePlan | undefined {
-  const merged = scope === main ? mergeServers(undefined, rewrite(main)) : mergeServers(rewrite(main), rewrite(scope));
-  if (!merged.engine || merged.rules.length === 0) return undefined;
+function serverInfo(scope: ServerScope, main: ServerScope, id: ServerIdentity): RewriteServerInfo {
   const c = core(scope);
   const mc = core(main);
   const serverName = c?.serverName ?? mc?.serverName;
   return {
-    rules: merged.rules,
+    name: id.name,
+    port: serverName?.port ?? 0,
+    aliases: id.aliases,
+    addrs: id.addrs,
+    useCanonicalName: c?.useCanonicalName ?? mc?.useCanonicalName ?? 'Off',
+    serverAdmin: '',
+    maxFilename: 2 * (c?.limitRequestLine ?? mc?.limitRequestLine ?? DEFAULT_LIMIT_REQUEST_LINE),
+    sid: id.index.toString(16),
+  };
+}
+
+const mergedOf = (scope: ServerScope, main: ServerScope) =>
+  scope === main ? mergeServers(undefined, rewrite(main)) : mergeServers(rewrite(main), rewrite(scope));
+
+/**
+ * The server's rewrite phase, or undefined when its engine is off or it has no rules. With per-directory rules
+ * (`dirRules`) it also runs without rules of its own: it sets SCRIPT_URL and SCRIPT_URI, which they may read.
+ */
+export function compileRewrite(scope: ServerScope, main: ServerScope, id: ServerIdentity, dirRules = false): RewritePlan | undefined {
+  const merged = mergedOf(scope, main);
+  if (!merged.engine || (merged.rules.length === 0 && !dirRules)) return undefined;
+  return { rules: merged.rules, options: merged.options, maps: new MapStore(merged.maps), traceLevel: traceLevel(scope, main), server: serverInfo(scope, main, id) };
+}
+
+/** What the server's <Location> RewriteRules need (fixup.ts), or undefined when no section of it has rules. */
+export function compileRewriteDirs(scope: ServerScope, main: ServerScope, id: ServerIdentity, sections: readonly (RewriteDirConf | undefined)[]): PerDirPlan | undefined {
+  if (!sections.some((d) => d !== undefined && d.rules.length > 0)) return undefined;
+  const merged = mergedOf(scope, main);
+  const own = rewrite(scope);
+  const base = rewrite(main);
+  const docroot = core(scope)?.documentRoot ?? core(main)?.documentRoot ?? DEFAULT_DOCUMENT_ROOT;
+  return {
+    engine: own?.engine ?? base?.engine,
     options: merged.options,
     maps: new MapStore(merged.maps),
+    server: serverInfo(scope, main, id),
     traceLevel: traceLevel(scope, main),
-    server: {
-      name: id.name,
-      port: serverName?.port ?? 0,
-      aliases: id.aliases,
-      addrs: id.addrs,
-      useCanonicalName: c?.useCanonicalName ?? mc?.useCanonicalName ?? 'Off',
-      serverAdmin: '',
-      maxFilename: 2 * (c?.limitRequestLine ?? mc?.limitRequestLine ?? DEFAULT_LIMIT_REQUEST_LINE),
-      sid: id.index.toString(16),
-    },
+    documentRoot: docroot.endsWith('/') ? docroot.slice(0, -1) : docroot,
   };
 }

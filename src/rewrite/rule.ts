@@ -4,18 +4,21 @@
 //   '-' (or F/G/R=4xx): nothing is substituted; a status is remembered;
 //   the query: a '?' in the result starts a new query string (QSA appends the old one, QSD drops it, QSL splits at
 //   the last '?'; a trailing '?' leaves none); schemes without queries (ftp, ldap…) drop it;
+//   a result that is not a URL-path nor a known URL gets a '/' prefix (CVE-2024-39573);
 //   [P]: made absolute (http://this-host/…) and marked "proxy:"; [R]: made absolute, redirect status kept;
 //   http(s)://this-server/x is reduced to /x (reduce_uri); any other absolute URL is an implicit redirect (302).
 import type { RewriteRule } from '../modules/rewrite/model.js';
 import { applyCond } from './cond.js';
 import { buildCookie } from './cookie.js';
-import { absoluteUriScheme } from './escape.js';
+import { absoluteUriScheme, escapeUri } from './escape.js';
 import { backrefEscaping, expand, expandTracked, type ExpandScope } from './expand.js';
 import { serverNameForUrl, serverPort } from './vars.js';
 
 export interface RunState extends ExpandScope {
   /** r->status as the rules set it (a redirect's or a forced status). */
   status: number;
+  /** Per-directory rules: the section's directory ("/loc/"), which is stripped from and added back to the URL. */
+  readonly perdir?: string;
   readonly cookies: string[];
   readonly cookieNames: Set<string>;
 }
@@ -131,9 +134,46 @@ function conditionsHold(rule: RewriteRule, s: RunState): boolean {
   return true;
 }
 
+const prefixes = new WeakMap<RewriteRule, string>();
+const META = new Set([...'\\^$.|?*+()[]{}']);
+const QUANTIFIER = new Set([...'?*+{']);
+
+/**
+ * The literal text a rule's pattern requires at the start of the URL ("^/api/v1/(.*)" → "/api/v1/"), '' when
+ * there is none (unanchored, [NC], negated, an alternation): a URL without it cannot match, and the regex is not run. This keeps
+ * a long rule list cheap for the paths its rules are not about.
+ */
+export function literalPrefix(rule: RewriteRule): string {
+  let p = prefixes.get(rule);
+  if (p !== undefined) return p;
+  p = '';
+  const src = rule.source;
+  // An alternation anywhere ("^/a|^/b") could match without the first branch's text.
+  if (!rule.negate && !rule.flags.noCase && src.startsWith('^') && !src.includes('|')) {
+    for (let i = 1; i < src.length; i++) {
+      const c = src[i]!;
+      if (QUANTIFIER.has(c)) {
+        p = p.slice(0, -1);
+        break;
+      }
+      if (META.has(c)) break;
+      p += c;
+    }
+  }
+  prefixes.set(rule, p);
+  return p;
+}
+
 export function applyRule(rule: RewriteRule, s: RunState): RuleRc {
-  const uri = s.filename;
+  let uri = s.filename;
+  // Per-directory: a proxied request's URL ("proxy:http://…") is matched whole, anything else below the directory.
+  const proxyReq = s.perdir !== undefined && uri.startsWith('proxy:');
+  if (s.perdir !== undefined && !proxyReq && uri.startsWith(s.perdir)) {
+    s.log.trace(3, `strip per-dir prefix: ${uri} -> ${uri.slice(s.perdir.length)}`);
+    uri = uri.slice(s.perdir.length);
+  }
   if (s.log.on(3)) s.log.trace(3, `applying pattern '${rule.source}' to uri '${uri}'`);
+  if (!uri.startsWith(literalPrefix(rule))) return RuleRc.NoMatch;
   const m = rule.pattern.exec(uri);
   if ((m !== null) === rule.negate) return RuleRc.NoMatch;
   s.rr = rule.negate ? null : m;
@@ -163,7 +203,26 @@ export function applyRule(rule: RewriteRule, s: RunState): RuleRc {
   }
   s.filename = result;
   splitQuery(s, rule);
+  if (!proxyReq && !s.filename.startsWith('/') && absoluteUriScheme(s.filename).length === 0) {
+    if (s.perdir !== undefined) {
+      // A relative result is below the section's directory.
+      s.log.trace(3, `add per-dir prefix: ${s.filename} -> ${s.perdir}${s.filename}`);
+      s.filename = s.perdir + s.filename;
+    } else if (!f.proxy && f.redirect === undefined) {
+      // CVE-2024-39573 (httpd 2.4.60): a result that is neither a URL-path nor a known absolute URL, and that
+      // [P]/[R] will not qualify, gets a '/' prefix: `RewriteRule ^/x(.*) $1` cannot make /xproxy:http://… a proxy
+      // request.
+      s.log.trace(3, `add root prefix: ${s.filename} -> /${s.filename}`);
+      s.filename = `/${s.filename}`;
+    }
+  }
   if (f.proxy) {
+    if (s.perdir !== undefined && !f.noEscape) {
+      // Per-directory rules run after mod_proxy's canonicalisation: the URL is escaped here instead.
+      const escaped = escapeUri(s.filename);
+      s.log.trace(2, `escaped URI in per-dir context for proxy, ${s.filename} -> ${escaped}`);
+      s.filename = escaped;
+    }
     fullyQualify(s);
     s.log.trace(2, `forcing proxy-throughput with ${s.filename}`);
     s.filename = `proxy:${s.filename}`;
@@ -177,7 +236,7 @@ export function applyRule(rule: RewriteRule, s: RunState): RuleRc {
   }
   reduceUri(s);
   if (absoluteUriScheme(s.filename).length > 0) {
-    s.log.trace(2, `implicitly forcing redirect (rc=302) with ${s.filename}`);
+    s.log.trace(2, `implicitly forcing redirect (rc=302 with ${s.filename}`); // sic: httpd's text has no ')'
     s.status = 302;
   }
   return RuleRc.Match;

@@ -22,8 +22,11 @@ export class RewriteLog {
     return n <= this.#level;
   }
 
+  /** Per-directory rules: their lines say "[perdir /dir/] ". */
+  perdir: string | undefined;
+
   trace(n: number, text: string): void {
-    if (n <= this.#level) this.lines.push(`[rewrite:trace${n}] ${this.#prefix}${text}`);
+    if (n <= this.#level) this.lines.push(`[rewrite:trace${n}] ${this.#prefix}${this.perdir !== undefined ? `[perdir ${this.perdir}] ` : ''}${text}`);
   }
 
   /** `code`: httpd's AHnnnnn message number, when it has one. */

@@ -46,6 +46,13 @@ export interface RewriteRequest {
   readonly hostPort?: number;
   /** Clock for %{TIME…} and [CO] lifetimes (default: now). */
   readonly now?: Date;
+  /** After an internal redirect: the first request's environment (REDIRECT_-prefixed) and cookies. */
+  readonly carry?: RewriteCarry;
+}
+
+export interface RewriteCarry {
+  readonly env: ReadonlyMap<string, string>;
+  readonly cookies: readonly string[];
 }
 
 /** Side effects every outcome carries: [E] variables, [CO] cookies, log lines. */

@@ -31,10 +31,15 @@ export function serverNameForUrl(s: VarScope): string {
   return name.includes(':') && !name.startsWith('[') ? `[${name}]` : name;
 }
 
-/** ap_get_server_port: the Host's port (UseCanonicalName Off), else the connection's. */
+/**
+ * ap_get_server_port (UseCanonicalPhysicalPort Off): UseCanonicalName Off takes the port the client named, else
+ * ServerName's, else the scheme's default (apache2: Host "localhost" on port 8080 redirects to http://localhost/…);
+ * On takes ServerName's port first.
+ */
 export function serverPort(s: VarScope): number {
-  if (s.server.useCanonicalName === 'On') return s.server.port || s.req.facts.localPort;
-  return s.req.hostPort ?? s.req.facts.localPort;
+  const dflt = s.req.facts.tls ? 443 : 80;
+  if (s.server.useCanonicalName === 'On') return s.server.port || (s.req.hostPort ?? dflt);
+  return s.req.hostPort ?? (s.server.port || dflt);
 }
 
 function header(s: VarScope, name: string): string {

@@ -24,7 +24,8 @@ import { compileBackendTls } from '../proxy/backend-tls.js';
 import { toBytes } from './canon-path.js';
 import { fnmatchTest, fnmatchToRegExp } from '../config/fnmatch.js';
 import { buildPrefixIndex } from './prefix-index.js';
-import { compileRewrite } from '../rewrite/plan.js';
+import { compileRewrite, compileRewriteDirs } from '../rewrite/plan.js';
+import type { RewriteDirConf } from '../modules/rewrite/model.js';
 import type { CompiledLocation, CompiledRule, ServerRouting, VhostAddr } from './routing.js';
 import type { Backend, Plan, ProxySettings, ServerPlan } from './types.js';
 
@@ -130,7 +131,8 @@ function compileLocation(dir: DirScope, balancers: ReadonlyMap<string, BalancerD
       if (c.ok) rule = compileRule(own, 'regex', path, c.re, balancers, sets);
     } else rule = compileRule(own, 'prefix', path, undefined, balancers, sets);
   }
-  return { kind, path: kind === 'prefix' ? toBytes(path) : path, regex, rule, loc: dir.loc };
+  const rewrite = dir.confs.get('rewrite') as RewriteDirConf | undefined;
+  return { kind, path: kind === 'prefix' ? toBytes(path) : path, regex, rule, loc: dir.loc, ...(rewrite !== undefined ? { rewrite } : {}) };
 }
 
 const isLocation = (d: DirScope) => d.section === 'Location' || d.section === 'LocationMatch';
@@ -235,7 +237,9 @@ function compileServer(scope: ServerScope, main: ServerScope, mainName: string):
 
   const aliases = c?.serverAliases ?? [];
   const vhostAddrs = parseVhostAddrs(scope.addrs);
-  const rewrite = compileRewrite(scope, main, { name: serverName, aliases, addrs: vhostAddrs, index: ++serverCount });
+  const id = { name: serverName, aliases, addrs: vhostAddrs, index: ++serverCount };
+  const rewriteDirs = compileRewriteDirs(scope, main, id, locations.map((l) => l.rewrite));
+  const rewrite = compileRewrite(scope, main, id, rewriteDirs !== undefined);
   const routing: ServerRouting = {
     rules,
     index,
@@ -252,6 +256,7 @@ function compileServer(scope: ServerScope, main: ServerScope, mainName: string):
     balancers,
     settingsFor,
     ...(rewrite !== undefined ? { rewrite } : {}),
+    ...(rewriteDirs !== undefined ? { rewriteDirs } : {}),
   };
   return {
     name: serverName,

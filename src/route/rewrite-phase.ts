@@ -13,11 +13,13 @@
 //   - [CO] cookies are on every response (httpd's err_headers_out), [E] variables reach the header rules (%{X}e,
 //     env=X); the Vary that httpd computes from %{HTTP:…} conditions never reaches the client on a proxied response
 //     or a redirect (both replace headers_out), so there is none here either.
+import type { Loc } from '../../grammar/ast.js';
 import type { HeaderOp } from '../modules/headers/directives.js';
 import type { WorkerParams } from '../modules/proxy/worker-params.js';
 import { parseTargetUrl } from '../modules/proxy/target-url.js';
 import { runRewrite } from '../rewrite/engine.js';
-import type { RewriteOutcome, RewritePlan, RewriteRequest } from '../rewrite/types.js';
+import type { RewriteCarry, RewriteEffects, RewriteOutcome, RewritePlan, RewriteRequest } from '../rewrite/types.js';
+import { mergeDirs, runFixup, type DirSection, type FixupOutcome, type PerDirPlan } from '../rewrite/fixup.js';
 import { makeBackend, normalWorkerUrl, paramsFor } from './compile.js';
 import { forwardMapped, respond, type ForwardRoute } from './forward-url.js';
 import type { CompiledRule, ServerRouting } from './routing.js';
@@ -33,16 +35,19 @@ export interface RewriteContinue {
   readonly outcome: RewriteOutcome;
 }
 
-export type RewriteStep = { readonly kind: 'decided'; readonly decision: Decision } | RewriteContinue;
+/** `local`: a local path the rules produced (httpd would serve the file; the fixups still run on it). */
+export type RewriteStep =
+  | { readonly kind: 'decided'; readonly decision: Decision; readonly outcome: RewriteOutcome; readonly local?: string }
+  | RewriteContinue;
 
 /** A Decision with the rewrite phase's environment and log lines. */
-export function withEffects(d: Decision, o: RewriteOutcome | undefined): Decision {
+export function withEffects(d: Decision, o: RewriteEffects | undefined): Decision {
   if (o === undefined || (o.env.size === 0 && o.log.length === 0)) return d;
   return { ...d, ...(o.env.size > 0 ? { env: o.env } : {}), ...(o.log.length > 0 ? { log: o.log } : {}) };
 }
 
 /** [CO] cookies as `Header always add Set-Cookie` operations, ahead of the server's own Header rules. */
-export function withCookies(settings: ProxySettings, o: RewriteOutcome | undefined): ProxySettings {
+export function withCookies(settings: ProxySettings, o: Pick<RewriteEffects, 'cookies'> | undefined): ProxySettings {
   if (o === undefined || o.cookies.length === 0) return settings;
   const ops: HeaderOp[] = o.cookies.map((c) => ({ table: 'always', action: 'add', header: 'Set-Cookie', value: [{ kind: 'text', text: c }] }));
   return { ...settings, responseHeaders: [...ops, ...settings.responseHeaders] };
@@ -79,15 +84,20 @@ function defaultWorker(b: Backend): Backend {
 }
 
 /** The route a [P] URL is forwarded through, or the refusal. */
-function proxyRoute(routing: ServerRouting, url: string, o: Extract<RewriteOutcome, { kind: 'proxy' }>, settings: ProxySettings): ForwardRoute | Decision {
+function proxyRoute(routing: ServerRouting, url: string, o: { readonly from: Loc }, settings: ProxySettings): ForwardRoute | Decision {
   const t = parseTargetUrl(url, 'RewriteRule [P]');
   if (!t.ok) {
-    // httpd: "No protocol handler was valid for the URL" (500); a unix: socket path is never taken from a rewrite.
-    const status = /^unix:/i.test(url) ? 403 : 500;
-    return respond(status, t.error, settings, o.from);
+    // httpd: "No protocol handler was valid for the URL" (500). tsproxyd has no Unix domain socket backends either
+    // (httpd would connect to the socket of a literal `unix:/path|http://…` target): 500 too.
+    return respond(500, t.error, settings, o.from);
   }
   const target = t.value;
-  if (target.scheme === 'balancer') return { route: { target, params: {} }, backend: undefined, balancer: routing.balancers.get(target.host), loc: o.from };
+  if (target.scheme === 'balancer') {
+    const balancer = routing.balancers.get(target.host);
+    // httpd (ap_proxy_pre_request finds no balancer of that name): 500.
+    if (balancer === undefined) return respond(500, `no balancer named balancer://${target.host}`, settings, o.from);
+    return { route: { target, params: {} }, backend: undefined, balancer, loc: o.from };
+  }
   const norm = normalWorkerUrl(url.split('?')[0]!);
   const hit = norm === undefined ? undefined : workerIndex(routing).find((w) => norm.startsWith(w.name));
   if (hit !== undefined) return { route: { target, params: hit.rule.route.params }, backend: hit.rule.backend, balancer: undefined, loc: o.from };
@@ -104,38 +114,125 @@ export interface RewriteContext {
   /** The host the client named: an absolute-form request-target's authority, else the Host header. */
   readonly rawHost: string | undefined;
   /** The settings for the request's own path (<Location> sections of the original URL), cookies included. */
-  readonly settings: (o: RewriteOutcome) => ProxySettings;
+  readonly settings: (o: RewriteEffects) => ProxySettings;
   /** Absolute-form authority for the backend's Host, as route() computed it. */
   readonly host: string | undefined;
   readonly upgradeValue: string | undefined;
+  /** After an internal redirect: what the first pass left (REDIRECT_ environment, cookies). */
+  readonly carry?: RewriteCarry;
+}
+
+function rewriteRequest(facts: RequestFacts, uri: string, args: string | undefined, hostname: string | undefined, ctx: RewriteContext): RewriteRequest {
+  const hostPort = ctx.rawHost === undefined ? undefined : splitHost(ctx.rawHost).port;
+  return { facts, uri, args, hostname, ...(hostPort !== undefined ? { hostPort } : {}), ...(ctx.carry !== undefined ? { carry: ctx.carry } : {}) };
 }
 
 /** `uri`, `args`: r->uri and r->args; `hostname`: the host name virtual-host selection normalised. */
 export function rewritePhase(plan: RewritePlan, facts: RequestFacts, uri: string, args: string | undefined, hostname: string | undefined, ctx: RewriteContext): RewriteStep {
-  const hostPort = ctx.rawHost === undefined ? undefined : splitHost(ctx.rawHost).port;
-  const req: RewriteRequest = { facts, uri, args, hostname, ...(hostPort !== undefined ? { hostPort } : {}) };
-  const o = runRewrite(plan, req);
-  const decided = (d: Decision): RewriteStep => ({ kind: 'decided', decision: withEffects(d, o) });
+  const o = runRewrite(plan, rewriteRequest(facts, uri, args, hostname, ctx));
+  const decided = (d: Decision): RewriteStep => ({ kind: 'decided', decision: withEffects(d, o), outcome: o });
   switch (o.kind) {
     case 'pass':
-      return { kind: 'continue', uri: req.uri, args: req.args, outcome: o };
+      return { kind: 'continue', uri, args, outcome: o };
     case 'passthrough':
       return { kind: 'continue', uri: o.uri, args: o.args, outcome: o };
     case 'local':
-      return decided(respond(404, `rewritten to the local path ${o.path} (tsproxyd serves no files; [PT] hands it to ProxyPass)`, ctx.settings(o), o.from));
+      return {
+        kind: 'decided',
+        outcome: o,
+        decision: withEffects(respond(404, `rewritten to the local path ${o.path} (tsproxyd serves no files; [PT] hands it to ProxyPass)`, ctx.settings(o), o.from), o),
+        local: o.path,
+      };
     case 'status':
-      return decided(respond(o.status, o.reason, ctx.settings(o), o.from));
-    case 'redirect': {
+    case 'redirect':
+    case 'proxy':
+      return decided(finalDecision(o, ctx));
+  }
+}
+
+type Final = Extract<RewriteOutcome | FixupOutcome, { kind: 'status' | 'redirect' | 'proxy' }>;
+
+/** A status, a redirect or a [P] forward, from the server's rules or a <Location>'s. */
+function finalDecision(o: Final, ctx: RewriteContext): Decision {
+  const settings = ctx.settings(o);
+  switch (o.kind) {
+    case 'status':
+      return respond(o.status, o.reason, settings, o.from);
+    case 'redirect':
       // A Location Node could not write (a raw control character after [NE]) is httpd's 500 (AH02430).
       // eslint-disable-next-line no-control-regex
-      if (/[\x00-\x1f\x7f]/.test(o.location)) return decided(respond(500, 'the redirect Location holds a control character', ctx.settings(o), o.from));
-      return decided({ ...respond(o.status, `redirect to ${o.location}`, ctx.settings(o), o.from), headers: [['Location', o.location]] });
-    }
+      if (/[\x00-\x1f\x7f]/.test(o.location)) return respond(500, 'the redirect Location holds a control character', settings, o.from);
+      return { ...respond(o.status, `redirect to ${o.location}`, settings, o.from), headers: [['Location', o.location]] };
     case 'proxy': {
-      const settings = ctx.settings(o);
       const route = proxyRoute(ctx.routing, o.url, o, settings);
-      if ('kind' in route) return decided(route);
-      return decided(forwardMapped(ctx.routing, route, { url: o.url, raw: o.raw }, o.args, settings, ctx.host, ctx.upgradeValue));
+      if ('kind' in route) return route;
+      return forwardMapped(ctx.routing, route, { url: o.url, raw: o.raw }, o.args, settings, ctx.host, ctx.upgradeValue);
+    }
+  }
+}
+
+/** The respond reasons of requests that httpd maps to a file (no ProxyPass, or `ProxyPass !`): fixups run on them. */
+export const NOT_PROXIED = new Set(['no ProxyPass matches this path', 'proxying disabled for this path (ProxyPass !)']);
+
+/**
+ * r->filename of a forwarded request after mod_proxy's canon hook: "proxy:scheme://host[:port]/path", without the
+ * query (apache2 2.4.71: a <Location> rule `^proxy:http://([^/]*)/pp/h(.*)$` gets no query in $2, which the [P]
+ * result then gets back from r->args).
+ */
+function proxyFilename(d: Extract<Decision, { kind: 'forward' }>): string {
+  const b = d.backend;
+  const host = b.host.includes(':') ? `[${b.host}]` : b.host;
+  const dflt = b.scheme === 'https' || b.scheme === 'wss' ? 443 : 80;
+  const q = d.path.indexOf('?');
+  return `proxy:${b.scheme}://${host}${b.port === dflt ? '' : `:${b.port}`}${q < 0 ? d.path : d.path.slice(0, q)}`;
+}
+
+export interface FixupContext extends RewriteContext {
+  readonly uri: string;
+  readonly args: string | undefined;
+  readonly hostname: string | undefined;
+  /** The matching <Location> sections, in order (indices into routing.locations). */
+  readonly matched: readonly number[];
+  /** A local path the server's rules produced (its 404 decision is `d`). */
+  readonly local: string | undefined;
+  /** Routes the request again with another request-target (an internal redirect), keeping `carry`. */
+  readonly redirect: (target: string, carry: RewriteCarry) => Decision;
+}
+
+/**
+ * The fixup phase: the <Location> sections' RewriteRules on the decision translate_name made (fixup.ts). `so`:
+ * the environment and cookies so far. Returns `d` unchanged when no per-directory rule applies.
+ */
+export function fixupPhase(dirs: PerDirPlan, facts: RequestFacts, d: Decision, so: RewriteCarry, ctx: FixupContext): Decision {
+  let filename: string;
+  if (d.kind === 'forward') filename = proxyFilename(d);
+  else if (ctx.local !== undefined) filename = dirs.documentRoot + ctx.local;
+  else if (NOT_PROXIED.has(d.reason)) filename = dirs.documentRoot + ctx.uri;
+  else return d;
+  const sections: DirSection[] = [];
+  for (const i of ctx.matched) {
+    const l = ctx.routing.locations[i]!;
+    if (l.rewrite !== undefined) sections.push({ path: l.path, conf: l.rewrite });
+  }
+  if (sections.length === 0) return d;
+  const o = runFixup(dirs, mergeDirs(dirs, sections), rewriteRequest(facts, ctx.uri, ctx.args, ctx.hostname, { ...ctx, carry: so }), filename);
+  const fresh = { env: o.env, cookies: o.cookies.slice(so.cookies.length), log: o.log };
+  const decided = (x: Decision): Decision => withEffects(x, o);
+  switch (o.kind) {
+    case 'pass': {
+      if (fresh.cookies.length === 0 && o.log.length === 0 && o.env.size === (d.env?.size ?? 0)) return d;
+      const settings = d.settings === undefined ? undefined : withCookies(d.settings, fresh);
+      return withEffects({ ...d, settings } as Decision, { ...o, log: [...(d.log ?? []), ...o.log] });
+    }
+    case 'status':
+    case 'redirect':
+    case 'proxy':
+      return decided(finalDecision(o, ctx));
+    case 'internal': {
+      const env = new Map<string, string>();
+      for (const [k, v] of o.env) env.set(`REDIRECT_${k}`, v);
+      const next = ctx.redirect(o.target, { env, cookies: o.cookies });
+      return { ...next, log: [...(d.log ?? []), ...o.log, ...(next.log ?? [])] } as Decision;
     }
   }
 }

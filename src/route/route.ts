@@ -36,11 +36,11 @@ import { prefixMatch } from './match-prefix.js';
 import { earliestPrefix } from './prefix-index.js';
 import { parseRequestTarget } from './request-target.js';
 import type { CompiledRule, ServerRouting } from './routing.js';
-import { rewritePhase, withCookies, withEffects } from './rewrite-phase.js';
+import { fixupPhase, rewritePhase, withCookies, withEffects } from './rewrite-phase.js';
 import type { Decision, Plan, RequestFacts } from './types.js';
 import { isWsScheme } from './upgrade.js';
 import { selectServer } from './vhost-select.js';
-import type { RewriteOutcome } from '../rewrite/types.js';
+import type { RewriteCarry, RewriteEffects } from '../rewrite/types.js';
 
 /** httpd's ap_pregsub: $0-$9 from the match, '\' escapes the next char. */
 export function pregsub(template: string, m: RegExpExecArray): string {
@@ -137,6 +137,14 @@ function locationMatches(routing: ServerRouting, uri: string): number[] {
 const declinesWithoutUpgrade = (rule: CompiledRule): boolean => rule.route.target !== undefined && isWsScheme(rule.route.target.scheme);
 
 export function route(plan: Plan, facts: RequestFacts): Decision {
+  return routeRequest(plan, facts, undefined, 0);
+}
+
+/** LimitInternalRecursion's default: more internal redirects (per-directory rewrites) are a 500 (AH00124). */
+const MAX_INTERNAL_REDIRECTS = 10;
+
+/** `carry`: after an internal redirect, what the earlier pass left (REDIRECT_ environment, cookies). */
+function routeRequest(plan: Plan, facts: RequestFacts, carry: RewriteCarry | undefined, depth: number): Decision {
   const t = parseRequestTarget(facts.target, facts.tls);
   const sel = selectServer(plan, facts, t);
   if (!sel.ok) return sel.decision;
@@ -153,20 +161,56 @@ export function route(plan: Plan, facts: RequestFacts): Decision {
   const host = t.form === 'absolute' && t.authority !== undefined && facts.host !== undefined ? t.authority : undefined;
   // RFC 9110 §7.8: Upgrade in an HTTP/1.0 request is ignored (httpd forwards it and then never answers the client).
   const upgradeValue = facts.httpVersion === '1.0' ? undefined : facts.header('upgrade');
+  const wsFallback = sel.server.settings.wsFallback;
 
-  // mod_rewrite's translate_name hook runs before mod_proxy's: server and vhost RewriteRules first (rewrite-phase.ts).
+  // mod_rewrite's translate_name hook runs before mod_proxy's: server and vhost RewriteRules first, then ProxyPass,
+  // then the <Location> sections' RewriteRules in the fixup phase (rewrite-phase.ts).
   const rw = routing.rewrite;
-  if (rw === undefined) return proxyTrans(routing, sel.server.settings.wsFallback, facts, canon.uri, t.args, host, upgradeValue, undefined);
-  const step = rewritePhase(rw, facts, canon.uri, t.args, sel.host, {
+  const dirs = routing.rewriteDirs;
+  if (rw === undefined && dirs === undefined && carry === undefined) return proxyTrans(routing, wsFallback, facts, canon.uri, t.args, host, upgradeValue, undefined);
+  const ctx = {
     routing,
     rawHost: (t.form === 'absolute' ? t.authority : undefined) ?? facts.host,
-    settings: (o) => withCookies(routing.settingsFor(locationMatches(routing, canon.uri)), o),
+    settings: (o: RewriteEffects) => withCookies(routing.settingsFor(locationMatches(routing, canon.uri)), o),
     host,
     upgradeValue,
+    ...(carry !== undefined ? { carry } : {}),
+  };
+  let d: Decision;
+  let uri = canon.uri;
+  let args = t.args;
+  let local: string | undefined;
+  let so: RewriteEffects;
+  if (rw !== undefined) {
+    const step = rewritePhase(rw, facts, canon.uri, t.args, sel.host, ctx);
+    so = step.outcome;
+    if (step.kind === 'decided') [d, local] = [step.decision, step.local];
+    else {
+      [uri, args] = [step.uri, step.args];
+      d = withEffects(proxyTrans(routing, wsFallback, facts, uri, args, host, upgradeValue, so), so);
+    }
+  } else {
+    so = { env: carry?.env ?? new Map<string, string>(), cookies: carry?.cookies ?? [], log: [] };
+    d = withEffects(proxyTrans(routing, wsFallback, facts, uri, args, host, upgradeValue, so), so);
+  }
+  if (dirs === undefined) return d;
+  const current = uri;
+  return fixupPhase(dirs, facts, d, so, {
+    ...ctx,
+    settings: (o: RewriteEffects) => withCookies(routing.settingsFor(locationMatches(routing, current)), o),
+    uri,
+    args,
+    hostname: sel.host,
+    matched: locationMatches(routing, uri),
+    local,
+    redirect: (target, next) =>
+      depth >= MAX_INTERNAL_REDIRECTS
+        ? withEffects(respond(500, 'more than 10 internal redirects (AH00124: LimitInternalRecursion)', withCookies(sel.server.settings, next), undefined), {
+            ...next,
+            log: [`[core:error] AH00124: Request exceeded the limit of ${MAX_INTERNAL_REDIRECTS} internal redirects due to probable configuration error. Use 'LimitInternalRecursion' to increase the limit if necessary. Use 'LogLevel debug' to get a backtrace.`],
+          })
+        : routeRequest(plan, { ...facts, target }, next, depth + 1),
   });
-  if (step.kind === 'decided') return step.decision;
-  const d = proxyTrans(routing, sel.server.settings.wsFallback, facts, step.uri, step.args, host, upgradeValue, step.outcome);
-  return withEffects(d, step.outcome);
 }
 
 /** mod_proxy's translate_name: the <Location> rule, then the server's ProxyPass list, for the (rewritten) path. */
@@ -178,7 +222,7 @@ function proxyTrans(
   args: string | undefined,
   host: string | undefined,
   upgradeValue: string | undefined,
-  rewritten: RewriteOutcome | undefined,
+  rewritten: RewriteEffects | undefined,
 ): Decision {
   const unparsed = toBytes(facts.target);
   const matched = locationMatches(routing, uri);

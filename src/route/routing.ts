@@ -6,6 +6,8 @@ import type { PathOptions } from './canon-path.js';
 import type { PrefixIndex } from './prefix-index.js';
 import type { Backend, ProxySettings } from './types.js';
 import type { RewritePlan } from '../rewrite/types.js';
+import type { PerDirPlan } from '../rewrite/fixup.js';
+import type { RewriteDirConf } from '../modules/rewrite/model.js';
 
 /** One ProxyPass / ProxyPassMatch ready to match. */
 export interface CompiledRule {
@@ -30,6 +32,8 @@ export interface CompiledLocation {
   /** The section's own ProxyPass (the last one in it). */
   readonly rule: CompiledRule | undefined;
   readonly loc: Loc;
+  /** The section's RewriteEngine/RewriteOptions/RewriteBase/RewriteRules, when it has any. */
+  readonly rewrite?: RewriteDirConf;
 }
 
 /** A <VirtualHost> address: host undefined for '*' and '_default_'; port undefined for ':*' or no port. */
@@ -57,4 +61,6 @@ export interface ServerRouting {
   readonly settingsFor: (matched: readonly number[]) => ProxySettings;
   /** The server's RewriteRules (src/rewrite), undefined when its RewriteEngine is off or it has none. */
   readonly rewrite?: RewritePlan;
+  /** What the <Location> sections' RewriteRules need, undefined when none has any (src/rewrite/fixup.ts). */
+  readonly rewriteDirs?: PerDirPlan;
 }

@@ -179,7 +179,6 @@ const EXAMPLES: Record<string, { checks: Record<string, Check>; todo?: string }>
     },
   },
   'websocket-rewrite.conf': {
-    todo: 'issue #5: the mod_rewrite engine ([P] rules)',
     checks: {
       'the RewriteRule [P] tunnels any WebSocket path': async (p) => assert.equal(await wsEcho(p, '/any/path'), 'hello /any/path'),
       'plain requests go to the ProxyPass': async (p) => assert.deepEqual(await get(p, '/page'), { status: 200, body: 'plain /page' }),

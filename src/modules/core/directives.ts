@@ -106,9 +106,10 @@ const documentRoot: DirectiveDef<CoreServerConf> = {
   args: 'TAKE1',
   where: SV,
   help: 'Root directory of the document tree',
-  apply(_conf, [path], at) {
+  apply(conf, [path], at) {
     const full = serverRootRelative(at.model.serverRoot, path!);
     if (statPath(full).kind !== 'dir') return `DocumentRoot '${full}' is not a directory, or is not readable`;
+    conf.server.documentRoot = full;
   },
 };
 

@@ -18,6 +18,8 @@ export interface CoreServerConf {
   /** Worker processes (tsproxyd's own directive; StartServers is read as a fallback). */
   workers?: number;
   useCanonicalName?: 'On' | 'Off' | 'DNS';
+  /** DocumentRoot, resolved against ServerRoot (tsproxyd serves no files; per-directory RewriteRules see it). */
+  documentRoot?: string;
   allowEncodedSlashes?: 'On' | 'Off' | 'NoDecode';
   mergeSlashes?: boolean;
   errorDocuments: Map<number, string>;
