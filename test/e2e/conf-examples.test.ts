@@ -118,9 +118,14 @@ const EXAMPLES: Record<string, { checks: Record<string, Check>; todo?: string }>
         assert.equal(await wsEcho(p, '/ws/chat'), 'hello /ws/chat');
         assert.equal(seen.at(-1)?.url, '/ws/chat');
       },
-      'other paths are proxied with X-Forwarded-Proto': async (p, seen) => {
+      'other paths are proxied with X-Forwarded-Proto and X-Real-IP': async (p, seen) => {
         assert.deepEqual(await get(p, '/page'), { status: 200, body: 'plain /page' });
         assert.equal(seen.at(-1)?.headers['x-forwarded-proto'], 'http');
+        assert.equal(seen.at(-1)?.headers['x-real-ip'], '127.0.0.1');
+      },
+      'a WebSocket handshake carries X-Real-IP too': async (p, seen) => {
+        assert.equal(await wsEcho(p, '/ws/ip'), 'hello /ws/ip');
+        assert.equal(seen.at(-1)?.headers['x-real-ip'], '127.0.0.1');
       },
     },
   },
