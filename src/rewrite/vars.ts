@@ -70,23 +70,22 @@ function time(s: VarScope, name: string): string | undefined {
   }
 }
 
+/** The HTTP_* names httpd's lookup_variable knows, and the header each reads. */
+const HEADER_VARS: ReadonlyMap<string, string> = new Map([
+  ['HTTP_ACCEPT', 'Accept'],
+  ['HTTP_COOKIE', 'Cookie'],
+  ['HTTP_FORWARDED', 'Forwarded'],
+  ['HTTP_HOST', 'Host'],
+  ['HTTP_PROXY_CONNECTION', 'Proxy-Connection'],
+  ['HTTP_REFERER', 'Referer'],
+  ['HTTP_USER_AGENT', 'User-Agent'],
+]);
+
 function named(s: VarScope, name: string): string {
   const f = s.req.facts;
+  const field = HEADER_VARS.get(name);
+  if (field !== undefined) return header(s, field);
   switch (name) {
-    case 'HTTP_ACCEPT':
-      return header(s, 'Accept');
-    case 'HTTP_COOKIE':
-      return header(s, 'Cookie');
-    case 'HTTP_FORWARDED':
-      return header(s, 'Forwarded');
-    case 'HTTP_HOST':
-      return header(s, 'Host');
-    case 'HTTP_PROXY_CONNECTION':
-      return header(s, 'Proxy-Connection');
-    case 'HTTP_REFERER':
-      return header(s, 'Referer');
-    case 'HTTP_USER_AGENT':
-      return header(s, 'User-Agent');
     case 'REMOTE_ADDR':
     case 'REMOTE_HOST': // HostnameLookups Off: the address
     case 'CONN_REMOTE_ADDR':
