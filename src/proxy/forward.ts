@@ -28,6 +28,7 @@ import { groupFields, interimHead } from './raw-fields.js';
 import { buildRequestHeaders, type BodyFraming } from './request-headers.js';
 import { sendErrorPage } from './respond.js';
 import { buildResponseHeaders } from './response-headers.js';
+import { interpolateSettings } from '../route/interpolate.js';
 import { stripHopByHop } from './hop-by-hop.js';
 import type { SelfUrl } from './reverse-map.js';
 import type { WorkerStates } from './worker-state.js';
@@ -408,7 +409,7 @@ class Exchange implements ForwardHandle {
       name: host !== undefined ? host.name : d.settings.serverName,
       portSuffix: host !== undefined ? portSuffix(host.port, this.opts.tls) : '',
     };
-    const headers = buildResponseHeaders({ rawHeaders, httpVersion, settings: d.settings, self, ops: this.ops });
+    const headers = buildResponseHeaders({ rawHeaders, httpVersion, settings: interpolateSettings(d.settings, this.opts.env), self, ops: this.ops });
     // An answer before the whole request body was read (or an upgrade answered as plain HTTP): close afterwards.
     if (this.bodyUnread() || this.opts.closeAfter) res.shouldKeepAlive = false;
     const conn = connectionFields(res);

@@ -21,8 +21,9 @@ import type { WorkerParams } from '../modules/proxy/worker-params.js';
 import type { WstunnelConf } from '../modules/proxy/submodules.js';
 import type { SslServerConf } from '../modules/ssl/directives.js';
 import { compileBackendTls } from '../proxy/backend-tls.js';
-import { toBytes } from './canon-path.js';
+import { canonEncodePath, toBytes } from './canon-path.js';
 import { fnmatchTest, fnmatchToRegExp } from '../config/fnmatch.js';
+import { interpolates } from './interpolate.js';
 import { buildPrefixIndex } from './prefix-index.js';
 import { compileRewrite, compileRewriteDirs } from '../rewrite/plan.js';
 import type { RewriteDirConf } from '../modules/rewrite/model.js';
@@ -80,8 +81,10 @@ function compileRule(
   regex: RegExp | undefined,
   balancers: ReadonlyMap<string, BalancerDef>,
   sets: ServerRouting['workerParams'],
+  interpolateEnv: boolean,
 ): CompiledRule {
   const t = route.target;
+  const interpolate = interpolateEnv && route.interpolate && (interpolates(path) || (t !== undefined && interpolates(t.raw)));
   let backend: Backend | undefined;
   let balancer: BalancerDef | undefined;
   if (t?.scheme === 'balancer') balancer = balancers.get(t.host);
@@ -89,7 +92,15 @@ function compileRule(
     // A $N in scheme://host:port is resolved per request (route.ts).
     backend = makeBackend(t.scheme, t.host, t.port, paramsFor(t.raw, route.params, sets));
   }
-  return { route, kind, path: kind === 'prefix' ? toBytes(path) : path, regex, backend, balancer, loc: route.loc };
+  const workerByUrl = interpolate || (backend !== undefined && !canonicalWorkerPath(kind, t!.path));
+  return { route, kind, path: kind === 'prefix' ? toBytes(path) : path, regex, backend, balancer, interpolate, workerByUrl, loc: route.loc };
+}
+
+/** Whether a worker URL's path (up to a ProxyPassMatch's first $N) stays as written once canonically encoded. */
+function canonicalWorkerPath(kind: 'prefix' | 'regex', path: string): boolean {
+  const dollar = kind === 'regex' ? path.search(/\$[0-9]/) : -1;
+  const fixed = toBytes(dollar >= 0 ? path.slice(0, dollar) : path);
+  return canonEncodePath(fixed, false) === fixed;
 }
 
 /** <VirtualHost> address words as (host, port) pairs; '*' and '_default_' hosts and ':*' ports are wildcards. */
@@ -106,7 +117,7 @@ function parseVhostAddrs(words: readonly string[]): VhostAddr[] {
   return out;
 }
 
-function compileLocation(dir: DirScope, balancers: ReadonlyMap<string, BalancerDef>, sets: ServerRouting['workerParams']): CompiledLocation | undefined {
+function compileLocation(dir: DirScope, balancers: ReadonlyMap<string, BalancerDef>, sets: ServerRouting['workerParams'], interpolateEnv: boolean): CompiledLocation | undefined {
   const words = dir.args;
   let kind: CompiledLocation['kind'];
   let path: string;
@@ -128,8 +139,8 @@ function compileLocation(dir: DirScope, balancers: ReadonlyMap<string, BalancerD
   if (own) {
     if (fnmatchTest(path)) {
       const c = own.regex && own.path === path ? { ok: true as const, re: own.regex } : compilePcre(path);
-      if (c.ok) rule = compileRule(own, 'regex', path, c.re, balancers, sets);
-    } else rule = compileRule(own, 'prefix', path, undefined, balancers, sets);
+      if (c.ok) rule = compileRule(own, 'regex', path, c.re, balancers, sets, interpolateEnv);
+    } else rule = compileRule(own, 'prefix', path, undefined, balancers, sets, interpolateEnv);
   }
   const rewrite = dir.confs.get('rewrite') as RewriteDirConf | undefined;
   return { kind, path: kind === 'prefix' ? toBytes(path) : path, regex, rule, loc: dir.loc, ...(rewrite !== undefined ? { rewrite } : {}) };
@@ -164,11 +175,13 @@ function compileServer(scope: ServerScope, main: ServerScope, mainName: string):
   }
 
   const routes = chain.flatMap((s) => proxy(s)?.routes ?? []);
-  const rules = routes.map((r) => compileRule(r, r.kind, r.path, r.regex, balancers, workerParams));
+  // ProxyPass lines are matched in translate_name, with the server's own ProxyPassInterpolateEnv.
+  const interpolateEnv = pc?.interpolateEnv ?? mp?.interpolateEnv ?? false;
+  const rules = routes.map((r) => compileRule(r, r.kind, r.path, r.regex, balancers, workerParams, interpolateEnv));
   const index = buildPrefixIndex(rules);
 
   const dirs = chain.flatMap((s) => s.dirs.filter(isLocation));
-  const compiled = dirs.map((d) => ({ dir: d, loc: compileLocation(d, balancers, workerParams) }));
+  const compiled = dirs.map((d) => ({ dir: d, loc: compileLocation(d, balancers, workerParams, interpolateEnv) }));
   const locDirs = compiled.filter((x) => x.loc !== undefined).map((x) => x.dir);
   const locations = compiled.flatMap((x) => (x.loc ? [x.loc] : []));
 
@@ -182,6 +195,7 @@ function compileServer(scope: ServerScope, main: ServerScope, mainName: string):
     clientTimeoutMs,
     serverName,
     errorOverride: pc?.errorOverride ?? mp?.errorOverride ?? { on: false, codes: [] },
+    interpolateEnv,
     limitRequestBody: c?.limitRequestBody ?? mc?.limitRequestBody ?? DEFAULT_LIMIT_REQUEST_BODY,
     wsFallback: wstunnel(scope)?.fallbackToProxyHttp ?? wstunnel(main)?.fallbackToProxyHttp ?? true,
     wsIdleTimeoutMs: wstunnel(scope)?.idleTimeoutMs ?? wstunnel(main)?.idleTimeoutMs,
@@ -195,7 +209,7 @@ function compileServer(scope: ServerScope, main: ServerScope, mainName: string):
     const key = matched.join(',');
     const hit = cache.get(key);
     if (hit) return hit;
-    let { preserveHost, addHeaders, errorOverride, limitRequestBody, wsFallback, wsIdleTimeoutMs } = base;
+    let { preserveHost, addHeaders, errorOverride, limitRequestBody, wsFallback, wsIdleTimeoutMs, interpolateEnv } = base;
     const reverse = chain.flatMap((s) => proxy(s)?.reverse ?? []);
     const cookieDomain = chain.flatMap((s) => strip(proxy(s)?.reverseCookieDomain ?? []));
     const cookiePath = chain.flatMap((s) => strip(proxy(s)?.reverseCookiePath ?? []));
@@ -205,6 +219,7 @@ function compileServer(scope: ServerScope, main: ServerScope, mainName: string):
       const pd = d.confs.get('proxy') as ProxyDirConf | undefined;
       if (pd) {
         preserveHost = pd.preserveHost ?? preserveHost;
+        interpolateEnv = pd.interpolateEnv ?? interpolateEnv;
         addHeaders = pd.addHeaders ?? addHeaders;
         errorOverride = pd.errorOverride ?? errorOverride;
         reverse.push(...pd.reverse);
@@ -225,6 +240,7 @@ function compileServer(scope: ServerScope, main: ServerScope, mainName: string):
       addHeaders,
       errorOverride,
       limitRequestBody,
+      interpolateEnv,
       reverse,
       reverseCookieDomain: cookieDomain,
       reverseCookiePath: cookiePath,

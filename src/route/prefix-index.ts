@@ -7,8 +7,9 @@
 // end) can match: one map lookup each, and only for lengths some rule has. The map keeps the earliest rule per
 // collapsed prefix; the earliest among the hits wins.
 //
-// Regex rules cannot be indexed; they keep their order. A regex rule only matters if it stands before the earliest
-// matching prefix rule, so the walk tries the regex rules in order and stops at that index.
+// Regex rules cannot be indexed, nor can prefix rules whose path is interpolated per request (ProxyPassInterpolateEnv);
+// they keep their order. Such a "linear" rule only matters if it stands before the earliest matching prefix rule, so
+// the walk tries the linear rules in order and stops at that index.
 
 /** What the index needs of a rule. */
 export interface IndexedRule {
@@ -16,6 +17,8 @@ export interface IndexedRule {
   /** The prefix (prefix rules). */
   readonly path: string;
   readonly regex: RegExp | undefined;
+  /** Matched per request with its own path (interpolated): never indexed. */
+  readonly interpolate?: boolean;
 }
 
 export interface PrefixIndex {
@@ -23,8 +26,8 @@ export interface PrefixIndex {
   readonly first: ReadonlyMap<string, number>;
   /** the lengths of `first`'s keys */
   readonly lengths: ReadonlySet<number>;
-  /** indices of the regex rules, in order */
-  readonly regexRules: readonly number[];
+  /** indices of the rules tried one by one (regex and interpolated rules), in order */
+  readonly linearRules: readonly number[];
 }
 
 /** Runs of '/' are equal for matching. */
@@ -35,10 +38,10 @@ export function collapseSlashes(path: string): string {
 export function buildPrefixIndex(rules: readonly IndexedRule[]): PrefixIndex {
   const first = new Map<string, number>();
   const lengths = new Set<number>();
-  const regexRules: number[] = [];
+  const linearRules: number[] = [];
   rules.forEach((r, i) => {
-    if (r.kind === 'regex') {
-      regexRules.push(i);
+    if (r.kind === 'regex' || r.interpolate === true) {
+      linearRules.push(i);
       return;
     }
     // An empty prefix never matches (httpd's alias_match returns 0, which means "no match").
@@ -49,7 +52,7 @@ export function buildPrefixIndex(rules: readonly IndexedRule[]): PrefixIndex {
       lengths.add(key.length);
     }
   });
-  return { first, lengths, regexRules };
+  return { first, lengths, linearRules };
 }
 
 export interface Lookup {

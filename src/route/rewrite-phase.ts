@@ -15,15 +15,13 @@
 //     or a redirect (both replace headers_out), so there is none here either.
 import type { Loc } from '../../grammar/ast.js';
 import type { HeaderOp } from '../modules/headers/directives.js';
-import type { WorkerParams } from '../modules/proxy/worker-params.js';
-import { parseTargetUrl } from '../modules/proxy/target-url.js';
 import { runRewrite } from '../rewrite/engine.js';
 import type { RewriteCarry, RewriteEffects, RewriteOutcome, RewritePlan, RewriteRequest } from '../rewrite/types.js';
 import { mergeDirs, runFixup, type DirSection, type FixupOutcome, type PerDirPlan } from '../rewrite/fixup.js';
-import { makeBackend, normalWorkerUrl, paramsFor } from './compile.js';
-import { forwardMapped, respond, type ForwardRoute } from './forward-url.js';
-import type { CompiledRule, ServerRouting } from './routing.js';
-import type { Backend, Decision, ProxySettings, RequestFacts } from './types.js';
+import { forwardMapped, respond } from './forward-url.js';
+import type { ServerRouting } from './routing.js';
+import type { Decision, ProxySettings, RequestFacts } from './types.js';
+import { workerRoute } from './worker-lookup.js';
 import { splitHost } from '../proxy/host-port.js';
 
 /** What the rest of route() goes on with when no rule decided the request. */
@@ -51,62 +49,6 @@ export function withCookies(settings: ProxySettings, o: Pick<RewriteEffects, 'co
   if (o === undefined || o.cookies.length === 0) return settings;
   const ops: HeaderOp[] = o.cookies.map((c) => ({ table: 'always', action: 'add', header: 'Set-Cookie', value: [{ kind: 'text', text: c }] }));
   return { ...settings, responseHeaders: [...ops, ...settings.responseHeaders] };
-}
-
-interface WorkerEntry {
-  readonly name: string;
-  readonly rule: CompiledRule;
-}
-
-/** The ProxyPass workers of a server, longest URL first (ap_proxy_get_worker takes the longest matching name). */
-const workerIndexes = new WeakMap<ServerRouting, readonly WorkerEntry[]>();
-function workerIndex(routing: ServerRouting): readonly WorkerEntry[] {
-  let index = workerIndexes.get(routing);
-  if (index !== undefined) return index;
-  const entries: WorkerEntry[] = [];
-  for (const rule of [...routing.rules, ...routing.locations.flatMap((l) => (l.rule ? [l.rule] : []))]) {
-    const raw = rule.route.target?.raw;
-    if (rule.backend === undefined || raw === undefined) continue;
-    // A ProxyPassMatch worker's name matches anything where it has $N.
-    const name = normalWorkerUrl(raw.includes('$') ? raw.slice(0, raw.indexOf('$')) : raw);
-    if (name !== undefined) entries.push({ name, rule });
-  }
-  index = entries.sort((a, b) => b.name.length - a.name.length);
-  workerIndexes.set(routing, index);
-  return index;
-}
-
-const DEFAULT_WORKER: Readonly<WorkerParams> = Object.freeze({ disableReuse: true });
-
-/** mod_proxy's default reverse worker for a URL no worker is defined for: its own pool key, no reuse. */
-function defaultWorker(b: Backend): Backend {
-  return { ...b, key: `${b.key} (default worker)` };
-}
-
-/** The route a [P] URL is forwarded through, or the refusal. */
-function proxyRoute(routing: ServerRouting, url: string, o: { readonly from: Loc }, settings: ProxySettings): ForwardRoute | Decision {
-  const t = parseTargetUrl(url, 'RewriteRule [P]');
-  if (!t.ok) {
-    // httpd: "No protocol handler was valid for the URL" (500). tsproxyd has no Unix domain socket backends either
-    // (httpd would connect to the socket of a literal `unix:/path|http://…` target): 500 too.
-    return respond(500, t.error, settings, o.from);
-  }
-  const target = t.value;
-  if (target.scheme === 'balancer') {
-    const balancer = routing.balancers.get(target.host);
-    // httpd (ap_proxy_pre_request finds no balancer of that name): 500.
-    if (balancer === undefined) return respond(500, `no balancer named balancer://${target.host}`, settings, o.from);
-    return { route: { target, params: {} }, backend: undefined, balancer, loc: o.from };
-  }
-  const norm = normalWorkerUrl(url.split('?')[0]!);
-  const hit = norm === undefined ? undefined : workerIndex(routing).find((w) => norm.startsWith(w.name));
-  if (hit !== undefined) return { route: { target, params: hit.rule.route.params }, backend: hit.rule.backend, balancer: undefined, loc: o.from };
-  const set = paramsFor(url, {}, routing.workerParams);
-  const backend =
-    Object.keys(set).length > 0
-      ? makeBackend(target.scheme, target.host, target.port, set)
-      : defaultWorker(makeBackend(target.scheme, target.host, target.port, DEFAULT_WORKER));
-  return { route: { target, params: set }, backend, balancer: undefined, loc: o.from };
 }
 
 export interface RewriteContext {
@@ -164,7 +106,7 @@ function finalDecision(o: Final, ctx: RewriteContext): Decision {
       if (/[\x00-\x1f\x7f]/.test(o.location)) return respond(500, 'the redirect Location holds a control character', settings, o.from);
       return { ...respond(o.status, `redirect to ${o.location}`, settings, o.from), headers: [['Location', o.location]] };
     case 'proxy': {
-      const route = proxyRoute(ctx.routing, o.url, o, settings);
+      const route = workerRoute(ctx.routing, o.url, o.from, settings, 'RewriteRule [P]');
       if ('kind' in route) return route;
       return forwardMapped(ctx.routing, route, { url: o.url, raw: o.raw }, o.args, settings, ctx.host, ctx.upgradeValue);
     }

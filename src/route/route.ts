@@ -30,8 +30,10 @@
 //    (a tunnel after the backend's 101) or the request is plain HTTP; with ProxyWebsocketFallbackToProxyHttp Off a
 //    ws(s):// rule is skipped for a request without Upgrade (httpd's proxy_wstunnel_check_trans), so that
 //    `ProxyPass / ws://b/` can precede `ProxyPass / http://b/`.
-import { canonicalizePath, toBytes } from './canon-path.js';
+import { canonEncodePath, canonicalizePath, toBytes } from './canon-path.js';
 import { forwardMapped, respond, type Mapped } from './forward-url.js';
+import { interpolateEnv } from './interpolate.js';
+import { workerRoute } from './worker-lookup.js';
 import { prefixMatch } from './match-prefix.js';
 import { earliestPrefix } from './prefix-index.js';
 import { parseRequestTarget } from './request-target.js';
@@ -57,14 +59,19 @@ export function pregsub(template: string, m: RegExpExecArray): string {
   return out;
 }
 
-/** ap_proxy_trans_match for one rule (the `!` case is the caller's). */
-export function mapRule(rule: CompiledRule, uri: string, unparsed: string): Mapped | 'stop' | undefined {
-  const real = rule.route.target?.raw;
+/**
+ * ap_proxy_trans_match for one rule (the `!` case is the caller's). `env`: the request's environment, for rules
+ * whose path and URL are interpolated (a regex rule's pattern was compiled at load, as httpd's, and is not).
+ */
+export function mapRule(rule: CompiledRule, uri: string, unparsed: string, env?: ReadonlyMap<string, string>): Mapped | 'stop' | undefined {
+  const raw0 = rule.route.target?.raw;
+  const real = rule.interpolate && raw0 !== undefined ? interpolateEnv(raw0, env) : raw0;
   if (rule.kind === 'prefix') {
-    const len = prefixMatch(uri, rule.path);
+    const path = rule.interpolate ? interpolateEnv(rule.path, env, toBytes) : rule.path;
+    const len = prefixMatch(uri, path);
     if (len <= 0) return undefined;
     if (real === undefined) return 'stop';
-    const raw = rule.route.nocanon && prefixMatch(unparsed, rule.path) === len;
+    const raw = rule.route.nocanon && prefixMatch(unparsed, path) === len;
     return { url: real + (raw ? unparsed : uri).slice(len), raw };
   }
   const re = rule.regex!;
@@ -84,6 +91,14 @@ export function mapRule(rule: CompiledRule, uri: string, unparsed: string): Mapp
   return { url: found === real ? real + use : found, raw };
 }
 
+/** The URL a worker is looked up with: its path as it will be forwarded (canonically encoded unless raw). */
+function canonicalUrl(mapped: Mapped): string {
+  if (mapped.raw) return mapped.url;
+  const at = mapped.url.indexOf('/', mapped.url.indexOf('://') + 3);
+  if (at < 0) return mapped.url;
+  return mapped.url.slice(0, at) + (canonEncodePath(toBytes(mapped.url.slice(at)), false) ?? mapped.url.slice(at));
+}
+
 export interface RuleSearch {
   /** Index into routing.rules, or -1. */
   readonly index: number;
@@ -93,8 +108,14 @@ export interface RuleSearch {
 }
 
 /** The first rule of the server's list, in config order, that matches (prefix rules via the index). */
-export function findRule(routing: ServerRouting, uri: string, unparsed: string, skip?: (rule: CompiledRule) => boolean): RuleSearch {
-  const found = findIndexed(routing, uri, unparsed);
+export function findRule(
+  routing: ServerRouting,
+  uri: string,
+  unparsed: string,
+  skip?: (rule: CompiledRule) => boolean,
+  env?: ReadonlyMap<string, string>,
+): RuleSearch {
+  const found = findIndexed(routing, uri, unparsed, env);
   if (skip === undefined || found.index < 0 || !skip(routing.rules[found.index]!)) return found;
   // Rules a request declines (legacy ws:// rules without Upgrade): the rest of the list in order, linearly. Only
   // configs with ProxyWebsocketFallbackToProxyHttp Off get here.
@@ -103,23 +124,23 @@ export function findRule(routing: ServerRouting, uri: string, unparsed: string, 
     const rule = routing.rules[i]!;
     examined++;
     if (skip(rule)) continue;
-    const mapped = mapRule(rule, uri, unparsed);
+    const mapped = mapRule(rule, uri, unparsed, env);
     if (mapped !== undefined) return { index: i, mapped, examined };
   }
   return { index: -1, mapped: undefined, examined };
 }
 
-function findIndexed(routing: ServerRouting, uri: string, unparsed: string): RuleSearch {
+function findIndexed(routing: ServerRouting, uri: string, unparsed: string, env: ReadonlyMap<string, string> | undefined): RuleSearch {
   const { rule: p, probes } = earliestPrefix(routing.index, uri);
   let examined = probes;
-  for (const i of routing.index.regexRules) {
+  for (const i of routing.index.linearRules) {
     if (p >= 0 && i > p) break;
     examined++;
-    const mapped = mapRule(routing.rules[i]!, uri, unparsed);
+    const mapped = mapRule(routing.rules[i]!, uri, unparsed, env);
     if (mapped !== undefined) return { index: i, mapped, examined };
   }
   if (p < 0) return { index: -1, mapped: undefined, examined };
-  return { index: p, mapped: mapRule(routing.rules[p]!, uri, unparsed), examined };
+  return { index: p, mapped: mapRule(routing.rules[p]!, uri, unparsed, env), examined };
 }
 
 function locationMatches(routing: ServerRouting, uri: string): number[] {
@@ -227,10 +248,14 @@ function proxyTrans(
   const unparsed = toBytes(facts.target);
   const matched = locationMatches(routing, uri);
   const settings = withCookies(routing.settingsFor(matched), rewritten);
-  const outcome = (rule: CompiledRule, mapped: Mapped | 'stop'): Decision =>
-    mapped === 'stop'
-      ? respond(404, 'proxying disabled for this path (ProxyPass !)', settings, rule.loc)
-      : forwardMapped(routing, rule, mapped, args, settings, host, upgradeValue);
+  const env = rewritten?.env;
+  const outcome = (rule: CompiledRule, mapped: Mapped | 'stop'): Decision => {
+    if (mapped === 'stop') return respond(404, 'proxying disabled for this path (ProxyPass !)', settings, rule.loc);
+    if (!rule.workerByUrl) return forwardMapped(routing, rule, mapped, args, settings, host, upgradeValue);
+    // The worker from the URL, as httpd's ap_proxy_pre_request finds it (an interpolated URL is known only now).
+    const via = workerRoute(routing, canonicalUrl(mapped), rule.loc, settings, rule.route.spelling);
+    return 'kind' in via ? via : forwardMapped(routing, via, mapped, args, settings, host, upgradeValue);
+  };
   const skip = !wsFallback && upgradeValue === undefined ? declinesWithoutUpgrade : undefined;
 
   // The last matching section that holds a ProxyPass.
@@ -238,11 +263,11 @@ function proxyTrans(
     const rule = routing.locations[matched[k]!]!.rule;
     if (rule === undefined) continue;
     if (skip?.(rule)) break;
-    const mapped = mapRule(rule, uri, unparsed);
+    const mapped = mapRule(rule, uri, unparsed, env);
     if (mapped !== undefined) return outcome(rule, mapped);
     break;
   }
-  const found = findRule(routing, uri, unparsed, skip);
+  const found = findRule(routing, uri, unparsed, skip, env);
   if (found.mapped !== undefined) return outcome(routing.rules[found.index]!, found.mapped);
   return respond(404, 'no ProxyPass matches this path', settings, undefined);
 }

@@ -20,6 +20,17 @@ export interface CompiledRule {
   readonly backend: Backend | undefined;
   /** The balancer of a balancer:// target (undefined when no <Proxy balancer://…> or BalancerMember defines it). */
   readonly balancer: BalancerDef | undefined;
+  /**
+   * `interpolate` with ProxyPassInterpolateEnv On and a ${VAR} in the path or URL: both are filled in per request
+   * (route/interpolate.ts), the rule is matched outside the prefix index, and its worker is found from the final URL.
+   */
+  readonly interpolate: boolean;
+  /**
+   * The worker is looked up from the final URL, as httpd always does, rather than taken from the rule: for
+   * interpolated rules, and for rules whose written URL path is not canonical (`/${X}/` is forwarded as
+   * `/$%7BX%7D/…`, which no longer starts with the worker's name, so httpd uses its default worker).
+   */
+  readonly workerByUrl: boolean;
   readonly loc: Loc;
 }
 

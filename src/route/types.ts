@@ -7,6 +7,7 @@ import type { WorkerParams } from '../modules/proxy/worker-params.js';
 import type { ListenAddr } from '../modules/core/listen.js';
 import type { ServerRouting } from './routing.js';
 import type { BackendTls } from '../proxy/backend-tls.js';
+import type { MapAnswers } from '../rewrite/types.js';
 
 /** What route() may know about a request: no streams, no sockets. */
 export interface RequestFacts {
@@ -25,6 +26,8 @@ export interface RequestFacts {
   readonly header: (name: string) => string | undefined;
   /** "1.0" or "1.1" (default "1.1"): an HTTP/1.1 request without Host is a 400, as in httpd. */
   readonly httpVersion?: string;
+  /** What RewriteMap programs answered for this request (src/rewrite/prg.ts); absent: prg: lookups fail. */
+  readonly mapAnswers?: MapAnswers;
 }
 
 /** A backend "worker" in httpd's terms: what connection pools and retry state are keyed by. */
@@ -50,8 +53,10 @@ export interface ProxySettings {
   /** This server's ServerName (X-Forwarded-Server, Via, ProxyPassReverse), without port. */
   readonly serverName: string;
   readonly reverse: readonly ReverseRule[];
-  readonly reverseCookieDomain: readonly { from: string; to: string }[];
-  readonly reverseCookiePath: readonly { from: string; to: string }[];
+  readonly reverseCookieDomain: readonly { from: string; to: string; interpolate: boolean }[];
+  readonly reverseCookiePath: readonly { from: string; to: string; interpolate: boolean }[];
+  /** ProxyPassInterpolateEnv: `interpolate` lines take ${VAR} from the request's environment (route/interpolate.ts). */
+  readonly interpolateEnv: boolean;
   /** RequestHeader operations in httpd's order (server, then matching sections); `early` ones first. */
   readonly requestHeaders: readonly HeaderOp[];
   /** Header operations for the response. */

@@ -178,8 +178,8 @@ describe('response header policy', () => {
     const s = settings({
       via: 'On',
       reverse: [{ path: '/pre', url: `http://127.0.0.1:${be.port}/`, ...rev }],
-      reverseCookieDomain: [{ from: '127.0.0.1', to: 'front.example' }],
-      reverseCookiePath: [{ from: '/', to: '/pre/' }],
+      reverseCookieDomain: [{ from: '127.0.0.1', to: 'front.example', interpolate: false }],
+      reverseCookiePath: [{ from: '/', to: '/pre/', interpolate: false }],
       responseHeaders: [op('set', 'X-Set', 'yes', 'onsuccess')],
     });
     px = await startProxy(forwardTo(backendAt(be.port), s));

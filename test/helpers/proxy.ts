@@ -24,6 +24,7 @@ export function settings(over: Partial<ProxySettings> = {}): ProxySettings {
     errorOverride: { on: false, codes: [] },
     limitRequestBody: 0,
     wsFallback: true,
+    interpolateEnv: false,
     backendTls: NO_BACKEND_TLS,
     ...over,
   };

@@ -58,7 +58,7 @@ function reverseRow(name: string, help: string, list: 'reverse' | 'reverseCookie
         return;
       }
       if (rest.length !== 2) return `${name} takes two arguments (and optionally 'interpolate')`;
-      (conf.dir ?? conf.server)[list].push({ from: rest[0]!, to: rest[1]!, loc: at.loc });
+      (conf.dir ?? conf.server)[list].push({ from: rest[0]!, to: rest[1]!, interpolate, loc: at.loc });
     },
   };
 }
@@ -156,7 +156,7 @@ export const proxyModule: ModuleDef<ProxyServerConf, ProxyDirConf> = {
         if (!v.value) at.report('warning', 'ProxyPassInherit Off has no effect in httpd 2.4.71, and none in tsproxyd: virtual hosts still use the main server\'s ProxyPass rules first', at.words[0]);
       },
     },
-    flagRow('ProxyPassInterpolateEnv', SVD, 'Interpolate Env Vars in reverse Proxy', (c: ProxyServerConf, on) => (c.interpolateEnv = on)),
+    flagRow('ProxyPassInterpolateEnv', SVD, 'Interpolate Env Vars in reverse Proxy', (c: ProxyServerConf | ProxyDirConf, on) => (c.interpolateEnv = on), 'dir-or-server'),
     valueRow('ProxyBadHeader', SV, 'How to handle bad header line in response: IsError | Ignore | StartBody', (w) => {
       const v = parseEnum(w, ['IsError', 'Ignore', 'StartBody'] as const, 'ProxyBadHeader');
       return v.ok ? v : { ok: false, error: 'ProxyBadHeader must be one of: IsError | Ignore | StartBody' };

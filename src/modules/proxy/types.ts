@@ -23,6 +23,14 @@ export interface ProxyRoute {
   readonly inLocation: boolean;
 }
 
+/** ProxyPassReverseCookieDomain / ProxyPassReverseCookiePath. */
+export interface CookieRule {
+  readonly from: string;
+  readonly to: string;
+  readonly interpolate: boolean;
+  readonly loc: Loc;
+}
+
 export interface ReverseRule {
   readonly path: string;
   readonly url: string;
@@ -46,8 +54,8 @@ export interface BalancerDef {
 export interface ProxyServerConf {
   readonly routes: ProxyRoute[];
   readonly reverse: ReverseRule[];
-  readonly reverseCookieDomain: { from: string; to: string; loc: Loc }[];
-  readonly reverseCookiePath: { from: string; to: string; loc: Loc }[];
+  readonly reverseCookieDomain: CookieRule[];
+  readonly reverseCookiePath: CookieRule[];
   readonly balancers: Map<string, BalancerDef>;
   /** ProxySet on a plain worker URL: params by URL. */
   readonly workerParams: Map<string, WorkerParams>;
@@ -72,11 +80,12 @@ export interface ProxyDirConf {
   /** The ProxyPass of a <Location>/<LocationMatch> (httpd keeps one: the last). */
   route?: ProxyRoute;
   readonly reverse: ReverseRule[];
-  readonly reverseCookieDomain: { from: string; to: string; loc: Loc }[];
-  readonly reverseCookiePath: { from: string; to: string; loc: Loc }[];
+  readonly reverseCookieDomain: CookieRule[];
+  readonly reverseCookiePath: CookieRule[];
   preserveHost?: boolean;
   addHeaders?: boolean;
   errorOverride?: { on: boolean; codes: readonly number[] };
+  interpolateEnv?: boolean;
   continue100?: boolean;
   /** ProxySet inside <Proxy url>: worker (or balancer) params for that URL. */
   params?: WorkerParams;
