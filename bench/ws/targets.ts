@@ -43,7 +43,7 @@ export function targetSpecs({ ports, conf, peers, versions, js }: SpecInputs): T
   const specs: (TargetSpec | false)[] = [
     { name: 'direct', port: ports.backend, describe: 'the backend itself, no proxy' },
     { name: 'tcp-pipe', port: ports.tcpPipe, cmd: node, args: [js.tcpPipe, String(ports.tcpPipe), String(ports.backend)], describe: 'net.createServer piping each connection to the backend (bench/ws/tcp-pipe.ts)' },
-    { name: 'tsproxyd', port: ports.tsproxyd, cmd: node, args: [js.cli, '-f', conf.tsproxyd], describe: `node dist/src/cli/main.js -f tsproxyd.conf (ProxyPass /ws ws://…/ws)` },
+    { name: 'tsproxyd', port: ports.tsproxyd, cmd: node, args: [js.cli, '-X', '-f', conf.tsproxyd], describe: `node dist/src/cli/main.js -X -f tsproxyd.conf (ProxyPass /ws ws://…/ws)` },
     {
       name: 'node-http-proxy',
       port: ports.nodeHttpProxy,

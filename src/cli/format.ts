@@ -8,7 +8,7 @@ const LEAD: Record<Diagnostic['severity'], string> = {
   notice: 'Notice',
 };
 
-function lineOf(source: string | undefined, line: number): string | undefined {
+export function lineOf(source: string | undefined, line: number): string | undefined {
   if (source === undefined || line < 1) return undefined;
   let start = 0;
   for (let i = 1; i < line; i++) {

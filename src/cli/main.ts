@@ -2,14 +2,20 @@
 // The only place that touches process: argv, exit codes, stdout/stderr.
 import { readFileSync } from 'node:fs';
 import { loadConfig, type LoadResult } from '../config/load.js';
-import type { ConfigModel } from '../config/types.js';
+import type { CoreServerConf } from '../modules/core/types.js';
+import { serverRootRelative } from '../modules/shared/files.js';
+import { control } from './control.js';
+import { serve } from './serve.js';
+import { servePrimary, workerCount } from './workers.js';
+import cluster from 'node:cluster';
 import { compilePlan } from '../route/compile.js';
 import { route } from '../route/route.js';
-import { limitsFromConfig } from '../server/limits-from-config.js';
-import { createProxyServer } from '../server/server.js';
-import { levelFilter } from '../server/log-level.js';
+import type { RequestFacts } from '../route/types.js';
+import { planPrograms, PrgPrograms } from '../rewrite/prg.js';
 import { parseArgs, USAGE } from './args.js';
 import { dump } from './dump.js';
+import { explain, explainFacts, explainPlan } from './explain.js';
+import type { ExplainOptions } from './args.js';
 import { formatDiagnostic } from './format.js';
 
 function version(): string {
@@ -33,28 +39,23 @@ function loadedIgnored(result: LoadResult, name: string): boolean {
   return [m.main, ...m.vhosts].some((s) => uses(s.confs) || s.dirs.some((d) => uses(d.confs)));
 }
 
-/** Run mode: serve in the foreground until SIGTERM or SIGINT, then close every listener and exit 0. */
-async function serve(model: ConfigModel): Promise<number> {
-  const plan = compilePlan(model);
-  const log = levelFilter(model, (line) => process.stderr.write(`tsproxyd: ${line}\n`));
-  const server = createProxyServer({ plan, route: (facts) => route(plan, facts), limits: limitsFromConfig(model), log });
-  let addrs;
-  try {
-    addrs = await server.listen();
-  } catch (err) {
-    const e = err as NodeJS.ErrnoException & { address?: string; port?: number };
-    const where = e.address !== undefined ? `${e.address}:${e.port ?? ''}` : '';
-    process.stderr.write(`tsproxyd: ${e.code === 'EADDRINUSE' ? `could not bind to address ${where}: Address already in use` : e.message}\n`);
-    process.stderr.write('tsproxyd: no listening sockets available, shutting down\n');
-    await server.close();
+/** --explain: route one request on the checked config and print why; RewriteMap programs run for its lookups. */
+async function explainMode(result: LoadResult, opts: ExplainOptions): Promise<number> {
+  const plan = explainPlan(compilePlan(result.model));
+  const facts = explainFacts(plan, opts);
+  if (!facts.ok) {
+    process.stderr.write(`tsproxyd: ${facts.error}\n`);
     return 1;
   }
-  for (const a of addrs) process.stderr.write(`tsproxyd: listening on ${a.text}\n`);
-  await new Promise<void>((resolve) => {
-    process.once('SIGTERM', resolve);
-    process.once('SIGINT', resolve);
-  });
-  await server.close();
+  const programs = new PrgPrograms(planPrograms(plan), (line) => process.stderr.write(`tsproxyd: ${line}\n`));
+  programs.start();
+  const routeOne = (f: RequestFacts) => route(plan, f);
+  try {
+    const text = await explain(plan, facts.facts, result.sources, (f) => programs.route(routeOne, f));
+    process.stdout.write(text + '\n');
+  } finally {
+    await programs.close();
+  }
   return 0;
 }
 
@@ -73,11 +74,8 @@ function main(argv: readonly string[]): number | Promise<number> {
     process.stdout.write(version() + '\n');
     return 0;
   }
-  if (opts.signal !== undefined) {
-    process.stderr.write(`tsproxyd: -k ${opts.signal}: driving a running instance is not available yet\n`);
-    return 1;
-  }
-  const result = loadConfig({ file: opts.file, defines: opts.defines, ...(opts.serverRoot ? { serverRoot: opts.serverRoot } : {}) });
+  const loadOptions = { file: opts.file, defines: opts.defines, ...(opts.serverRoot ? { serverRoot: opts.serverRoot } : {}) };
+  const result = loadConfig(loadOptions);
   report(result);
   if (result.errors > 0) {
     if (opts.mode === 'run') process.stderr.write(`tsproxyd: ${result.errors} configuration error${result.errors > 1 ? 's' : ''}; not starting\n`);
@@ -92,7 +90,21 @@ function main(argv: readonly string[]): number | Promise<number> {
     process.stderr.write('Syntax OK\n');
     return 0;
   }
-  return serve(result.model);
+  if (opts.mode === 'explain' && opts.explain !== undefined) {
+    process.stderr.write('Syntax OK\n');
+    return explainMode(result, opts.explain);
+  }
+  if (opts.signal !== undefined) {
+    const pid = (result.model.main.confs.get('core') as CoreServerConf | undefined)?.pidFile;
+    const serveArgs = ['-f', opts.file, ...(opts.serverRoot ? ['-d', opts.serverRoot] : []), ...opts.defines.flatMap((d) => ['-D', d])];
+    return control(opts.signal, pid === undefined ? undefined : serverRootRelative(result.model.serverRoot, pid), {
+      out: (line) => process.stderr.write(`tsproxyd: ${line}\n`),
+      serveArgs,
+    });
+  }
+  const workers = workerCount(result.model);
+  if (cluster.isPrimary && !opts.singleProcess && workers > 1) return servePrimary(result.model, loadOptions, workers);
+  return serve(result.model, loadOptions);
 }
 
 const code = main(process.argv.slice(2));

@@ -139,7 +139,7 @@ class Walker {
     const words = node.args.map((w) => w.text);
     if (def.noArgs) {
       if (words.length > 0) {
-        this.report('error', `<${def.name}> does not take an argument`, node.loc, 'TSP_CONF_ARGS');
+        this.report('error', def.noArgsMessage ?? `<${def.name}> does not take an argument`, node.loc, 'TSP_CONF_ARGS');
         return;
       }
     } else if (words.length === 0 || (words.length === 1 && words[0] === '')) {

@@ -112,6 +112,8 @@ export interface SectionDef {
   readonly notIn?: readonly SectionClass[];
   /** <Else>: the opening tag takes no words. */
   readonly noArgs?: boolean;
+  /** The error for words after a `noArgs` tag, when the module words it its own way. */
+  readonly noArgsMessage?: string;
   /** Validates the words of the opening tag (regexes, addresses); undefined when they are fine. */
   check?(args: readonly string[], at: Site): ApplyResult;
   readonly tsproxydOnly?: string;

@@ -1,6 +1,7 @@
 // The module list: the only registration point. Order matters only for what depends on it: `finish` checks run
 // in this order, and it is the order -S lists modules in (core first, as httpd -l does).
 import type { ModuleDef } from '../config/types.js';
+import { authzCoreModule, authzHostModule } from './authz/directives.js';
 import { COMPAT_MODULES } from './compat/modules.js';
 import { coreModule } from './core/directives.js';
 import { envModule, setEnvIfModule } from './env/directives.js';
@@ -24,6 +25,8 @@ export const IMPLEMENTED: readonly ModuleDef[] = [
   logConfigModule,
   sslModule,
   statusModule,
+  authzCoreModule,
+  authzHostModule,
   envModule,
   setEnvIfModule,
 ];

@@ -32,10 +32,20 @@ import { interpolateSettings } from '../route/interpolate.js';
 import { stripHopByHop } from './hop-by-hop.js';
 import type { SelfUrl } from './reverse-map.js';
 import type { WorkerStates } from './worker-state.js';
+import type { BalancerLease } from '../balancer/lease.js';
+import type { WorkerTarget } from '../route/forward-url.js';
 import { runTunnel, type TunnelStats } from './tunnel.js';
 import { canUpgrade, isWsScheme, offeredProtocols } from '../route/upgrade.js';
 
 function ignoreError(): void {}
+
+/** The request's environment with a balancer's BALANCER_* variables. */
+function withEnv(base: ReadonlyMap<string, string>, extra: ReadonlyMap<string, string>): ReadonlyMap<string, string> {
+  if (base.size === 0) return extra;
+  const env = new Map(base);
+  for (const [k, v] of extra) env.set(k, v);
+  return env;
+}
 
 export type ForwardDecision = Extract<Decision, { kind: 'forward' }>;
 
@@ -52,6 +62,8 @@ export interface ForwardContext {
 
 export interface ForwardOptions {
   readonly tls: boolean;
+  /** mod_ssl's variables of the client's TLS connection, for %{NAME}s in RequestHeader/Header. */
+  readonly ssl?: ((name: string) => string | undefined) | undefined;
   /** The client sent "Expect: 100-continue" and has not been sent 100 yet (the server took it from 'checkContinue'). */
   readonly expectContinue: boolean;
   readonly env?: ReadonlyMap<string, string>;
@@ -92,12 +104,17 @@ class Exchange implements ForwardHandle {
   private declaredBody: BodyFraming = { kind: 'none' };
   private rawHeaders: string[] = [];
   private prefetched: Prefetched | undefined;
-  private readonly ops: HeaderOpContext;
+  private ops: HeaderOpContext;
+  /** The request's environment without BALANCER_* (RequestHeader never sees those, as in httpd). */
+  private readonly baseEnv: ReadonlyMap<string, string>;
+  /** balancer://: why no member could be picked (AH01167 …), answered 503 by start(). */
+  private unavailable: string | undefined;
 
   constructor(
     private readonly req: IncomingMessage,
     private readonly res: ServerResponse,
-    private readonly d: ForwardDecision,
+    /** The decision; for balancer:// the picked member's backend, path and upgrade replace the router's. */
+    private d: ForwardDecision,
     private readonly ctx: ForwardContext,
     private readonly opts: ForwardOptions,
   ) {
@@ -108,7 +125,39 @@ class Exchange implements ForwardHandle {
       requestTimeUs: Date.now() * 1000,
       startedAt: process.hrtime.bigint(),
       requestHeaders: HeaderList.mergedFromRaw(req.rawHeaders),
+      ssl: opts.ssl,
     };
+    this.baseEnv = this.ops.env;
+    if (d.balancer !== undefined) this.holdMember(d.balancer);
+  }
+
+  /**
+   * balancer://: the member is picked now, when the request is handled (httpd's proxy_balancer_pre_request in the
+   * handler phase); the lease is given back when the response (or the tunnel) is over, with the bytes it moved and
+   * its final status (failonstatus).
+   */
+  private holdMember(lease: BalancerLease<WorkerTarget>): void {
+    const first = lease.start(Date.now());
+    if (first.kind === 'attempt') this.useMember(first.next);
+    else this.unavailable = first.log ?? 'no usable member';
+    const { req, res, opts } = this;
+    const sock = opts.upgrade?.socket ?? req.socket;
+    const [read0, written0] = [sock.bytesRead, sock.bytesWritten];
+    const end = (): void => {
+      if (res.headersSent) lease.answered(res.statusCode, Date.now());
+      lease.release(sock.bytesRead - read0, sock.bytesWritten - written0);
+    };
+    // A client already gone has no 'close' to come: give the member back now (bybusyness counts in-flight requests).
+    if (sock.destroyed || res.closed) queueMicrotask(end);
+    else if (opts.upgrade !== undefined) opts.upgrade.socket.once('close', end);
+    else res.once('close', end);
+  }
+
+  /** The member's backend, path, timeout and upgrade plan in place of the previous attempt's. */
+  private useMember(t: WorkerTarget): void {
+    const { upgrade: _previous, ...rest } = this.d;
+    const settings = t.settings.timeoutMs === rest.settings.timeoutMs ? rest.settings : { ...rest.settings, timeoutMs: t.settings.timeoutMs };
+    this.d = { ...rest, backend: t.backend, path: t.path, settings, ...(t.upgrade !== undefined ? { upgrade: t.upgrade } : {}) };
   }
 
   start(): void {
@@ -132,7 +181,10 @@ class Exchange implements ForwardHandle {
     this.declaredBody = declared;
     this.body = this.opts.noBody ? { kind: 'none' } : declared;
 
-    const why = this.ctx.workers.unusable(b, Date.now());
+    if (this.unavailable !== undefined) {
+      return this.fail({ status: 503, code: 'balancer-unavailable', log: this.unavailable, connectFailed: false });
+    }
+    const why = d.balancer !== undefined ? undefined : this.ctx.workers.unusable(b, Date.now());
     if (why !== undefined) {
       return this.fail({ status: 503, code: 'worker-disabled', log: `AH00940: disabled connection for (${b.host}:${b.port}): ${why}`, connectFailed: false });
     }
@@ -178,6 +230,7 @@ class Exchange implements ForwardHandle {
   private attempt(isRetry: boolean): void {
     const { d, req } = this;
     const b = d.backend;
+    if (d.balancer !== undefined) this.ops = { ...this.ops, env: withEnv(this.baseEnv, d.balancer.env) };
     const head = this.leanEligible() ? leanRequestHead(req.method ?? 'GET', d.path, this.rawHeaders) : undefined;
     if (head !== undefined) return this.attemptLean(head, isRetry);
     const secure = b.scheme === 'https' || b.scheme === 'wss';
@@ -493,10 +546,34 @@ class Exchange implements ForwardHandle {
       return this.attempt(true);
     }
     const f = classifyBackendError(err, this.phase, this.d.backend.host, this.d.backend.port);
+    if (this.d.balancer !== undefined) return this.memberFailed(this.d.balancer, f);
     if (f.connectFailed && this.ctx.workers.connectFailed(this.d.backend, Date.now())) {
       const secs = Math.round((this.d.backend.params.retryMs ?? 60_000) / 1000);
       this.ctx.log(`[proxy:error] AH00959: ap_proxy_connect_backend disabling worker for (${this.d.backend.host}:${this.d.backend.port}) for ${secs}s`);
     }
+    this.fail(f);
+  }
+
+  /**
+   * A balancer member failed before any byte of a response went out: into error state as httpd puts it (503 and
+   * 500; failontimeout), and for a refused connect the request goes to another member (src/balancer/lease.ts).
+   */
+  private memberFailed(lease: BalancerLease<WorkerTarget>, f: BackendFailure): void {
+    const now = Date.now();
+    const { req, d } = this;
+    const m = lease.member;
+    if (f.code === 'response-timeout' || f.code === 'send-timeout') lease.timedOut(now);
+    const next = lease.failed(f.status, now, f.connectFailed);
+    if (m !== undefined && m.has('E') && m.errorTime === now) {
+      this.ctx.log(`[proxy:error] AH00959: ${lease.runtime.name}: disabling member ${m.name} for ${Math.round(m.retryMs / 1000)}s (${f.code})`);
+    }
+    if (next.kind === 'attempt') {
+      this.ctx.log(`[proxy_balancer:warn] failover ${req.method} ${d.path}: ${d.backend.key} ${f.code}, trying ${next.next.backend.key}`);
+      this.useMember(next.next);
+      this.ops = { ...this.ops, env: this.baseEnv };
+      return this.proceed();
+    }
+    if (next.log !== undefined) this.ctx.log(`[proxy_balancer:error] ${next.log}`);
     this.fail(f);
   }
 

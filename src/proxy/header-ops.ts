@@ -14,7 +14,12 @@ export interface HeaderOpContext {
   readonly startedAt: bigint;
   /** The request's headers, for `Header echo`. */
   readonly requestHeaders?: HeaderList;
+  /** mod_ssl's variables for %{NAME}s (TLS connections only). */
+  readonly ssl?: ((name: string) => string | undefined) | undefined;
 }
+
+/** mod_headers' unwrap_header: CR and LF in a variable's value (SSL_CLIENT_CERT's PEM) become spaces. */
+const unwrap = (v: string): string => (v.includes('\n') || v.includes('\r') ? v.replace(/[\r\n]/g, ' ') : v);
 
 /** process_tags: a value format turned into text. */
 export function formatValue(parts: readonly FormatPart[], ctx: HeaderOpContext): string {
@@ -32,10 +37,10 @@ export function formatValue(parts: readonly FormatPart[], ctx: HeaderOpContext):
         out += `D=${(process.hrtime.bigint() - ctx.startedAt) / 1000n}`;
         break;
       case 'e':
-        out += ctx.env.get(p.arg) ?? '(null)';
+        out += unwrap(ctx.env.get(p.arg) ?? '(null)');
         break;
       case 's':
-        out += '(null)'; // SSL variables: tsproxyd's front end does not expose them here yet.
+        out += unwrap(ctx.ssl?.(p.arg) || '(null)'); // httpd: an empty or unknown SSL variable is "(null)" too
         break;
       case 'l': {
         const [a = 0, b = 0, c = 0] = loadavg();

@@ -5,11 +5,14 @@
 //  - -eq -ne -lt -le -gt -ge: both sides through atoi;
 //  - -d -f -s -l -x: stat() on the expanded string (-l with lstat); -F as -f (httpd's file sub-request also checks
 //    access); -U (a URL sub-request) is never true here, tsproxyd runs no sub-requests;
-//  - the `expr` form (ap_expr) is not implemented: it never matches (httpd's result for an expression that fails).
+//  - the `expr` form: ap_expr (expr-eval.ts); its last =~ match becomes %0-%9 when the condition holds.
 import { lstatSync, statSync, type Stats } from 'node:fs';
 import type { CondPattern, RewriteCond } from '../modules/rewrite/model.js';
 import { atoi } from '../modules/shared/files.js';
 import { expand, type ExpandScope } from './expand.js';
+import { evalExpr } from './expr-eval.js';
+import { groupsText } from './trace.js';
+import { variableGetter } from './vars.js';
 
 /** compare_lexicography. */
 function lexicographic(a: string, b: string): number {
@@ -51,6 +54,29 @@ function fileTest(test: Extract<CondPattern, { kind: 'file' }>['test'], input: s
   }
 }
 
+/** A test string that is one %{VAR} and nothing else ("%{HTTP_HOST}"), by far the most common: its getter. */
+const singleVar = new WeakMap<RewriteCond, ((s: ExpandScope) => string) | null>();
+
+/** The expanded test string; a lone %{VAR} is looked up without going through the expander. */
+function testValue(c: RewriteCond, s: ExpandScope): string {
+  let get = singleVar.get(c);
+  if (get === undefined) {
+    const name = /^%\{([^{}]*)\}$/.exec(c.testString)?.[1];
+    get = name === undefined ? null : variableGetter(name);
+    singleVar.set(c, get);
+  }
+  return get === null ? expand(c.testString, s) : get(s);
+}
+
+/**
+ * Can this condition be tested before its rule's pattern? Only when the answer cannot depend on the pattern's match
+ * or on an earlier rule's: no $N, %N or map lookup in its test string (a map lookup may ask a program), not a
+ * file test or expr, not part of an [OR] run.
+ */
+export function independentCond(c: RewriteCond): boolean {
+  return (c.pattern.kind === 'regex' || c.pattern.kind === 'string' || c.pattern.kind === 'int') && !c.flags.orNext && !/\$|%[0-9]/.test(c.testString);
+}
+
 /** The CondPattern as written (for the trace). */
 export function patternText(c: RewriteCond): string {
   const p = c.pattern;
@@ -66,10 +92,14 @@ export function patternText(c: RewriteCond): string {
 export function applyCond(c: RewriteCond, s: ExpandScope): boolean {
   const p = c.pattern;
   if (p.kind === 'expr') {
-    s.log.trace(1, `RewriteCond: expr='${p.source}' evaluation failed: ap_expr conditions are not supported by tsproxyd`);
-    return false;
+    const st = { m: null as RegExpExecArray | null };
+    const rc = evalExpr(p.node, s, st) !== c.negate;
+    if (rc && !c.negate && st.m !== null) s.rc = st.m;
+    if (s.log.on(4)) s.log.trace(4, `RewriteCond: expr='${p.source}' => ${rc ? 'matched' : 'not-matched'}`);
+    if (s.log.explaining) s.log.explain(c.loc, `expr ${c.negate ? '!' : ''}'${p.source}' => ${rc ? 'matched' : 'not-matched'}${rc && !c.negate ? groupsText(st.m, '%') : ''}`);
+    return rc;
   }
-  const input = expand(c.testString, s);
+  const input = testValue(c, s);
   let rc: boolean;
   switch (p.kind) {
     case 'regex': {
@@ -94,6 +124,10 @@ export function applyCond(c: RewriteCond, s: ExpandScope): boolean {
       break;
   }
   if (c.negate) rc = !rc;
+  if (s.log.explaining) {
+    const groups = rc && p.kind === 'regex' && !c.negate ? groupsText(s.rc, '%') : '';
+    s.log.explain(c.loc, `'${input}' against '${patternText(c)}'${c.flags.noCase ? ' [NC]' : ''} => ${rc ? 'matched' : 'not-matched'}${groups}${c.flags.orNext ? ' [OR]' : ''}`);
+  }
   if (s.log.on(4)) {
     s.log.trace(4, `RewriteCond: input='${input}' pattern='${patternText(c)}'${c.flags.noCase ? ' [NC]' : ''} => ${rc ? 'matched' : 'not-matched'}`);
   }

@@ -35,7 +35,9 @@ export function applyList(rules: readonly RewriteRule[], s: RunState): ListResul
       const p = rules[i]!;
       const rc = applyRule(p, s);
       if (rc === RuleRc.NoMatch) {
+        const from = i;
         while (i < rules.length && rules[i]!.flags.chain) i++; // skip the chained rules
+        if (i > from && s.log.explaining) s.log.explain(p.loc, `[C]: the ${i - from} rule(s) chained to it are skipped`);
         continue;
       }
       if (rc === RuleRc.StatusSet) return { kind: 'status', reason: 'Unsafe URL with %3f URL rewritten without UnsafeAllow3F (AH10508)', rule: p };
@@ -48,22 +50,31 @@ export function applyList(rules: readonly RewriteRule[], s: RunState): ListResul
       if (rc === RuleRc.Match) changed = { kind: 'changed', noEscape: p.flags.noEscape, passThrough: false, last: p };
       if (p.flags.passThrough) {
         s.log.trace(2, `forcing '${s.filename}' to get passed through to next API URI-to-filename handler`);
+        if (s.log.explaining) s.log.explain(p.loc, `[PT]: ProxyPass sees '${s.filename}'`);
         return { kind: 'changed', noEscape: false, passThrough: true, last: p };
       }
       if (p.flags.end) {
         s.log.trace(8, 'Rule has END flag, no further rewriting for this request');
+        if (s.log.explaining) s.log.explain(p.loc, '[END]: no further rewriting');
         break restart;
       }
-      if (p.flags.proxy || p.flags.last) break restart;
+      if (p.flags.proxy || p.flags.last) {
+        if (s.log.explaining) s.log.explain(p.loc, `[${p.flags.proxy ? 'P' : 'L'}]: the last rule applied`);
+        break restart;
+      }
       if (p.flags.next !== undefined) {
         if (++round >= p.flags.next.maxRounds) {
           s.log.error('AH02596', `RewriteRule '${p.source}' and URI '${s.req.uri}' exceeded maximum number of rounds (${p.flags.next.maxRounds}) via the [N] flag`);
           s.status = 500;
           return { kind: 'status', reason: `more than ${p.flags.next.maxRounds} rounds of [N] (AH02596)`, rule: p };
         }
+        if (s.log.explaining) s.log.explain(p.loc, `[N]: start again from the first rule with '${s.filename}' (round ${round})`);
         continue restart;
       }
-      if (p.flags.skip > 0) i += p.flags.skip;
+      if (p.flags.skip > 0) {
+        if (s.log.explaining) s.log.explain(p.loc, `[S=${p.flags.skip}]: the next ${p.flags.skip} rule(s) are skipped`);
+        i += p.flags.skip;
+      }
     }
     break;
   }
@@ -118,6 +129,7 @@ export function runRewrite(plan: RewritePlan, req: RewriteRequest): RewriteOutco
   const env = s.env;
   // Unless AllowAnyURI, only a URL-path is rewritten (CVE-2011-3368, CVE-2011-4317).
   if (!plan.options.has('AllowAnyURI') && !req.uri.startsWith('/')) {
+    if (log.explaining) log.explain(undefined, `the rules are not run: '${req.uri}' is not a URL-path (RewriteOptions AllowAnyURI)`);
     log.trace(8, `Declining, request-URI '${req.uri}' is not a URL-path. Consult the manual entry for the RewriteOptions directive for options and caveats about matching other strings.`);
     return { kind: 'pass', env, cookies: s.cookies, log: log.lines };
   }
@@ -128,7 +140,7 @@ export function runRewrite(plan: RewritePlan, req: RewriteRequest): RewriteOutco
   log.trace(2, `init rewrite engine with requested uri ${s.filename}`);
 
   const r = applyList(plan.rules, s);
-  const effects = { env, cookies: s.cookies, log: log.lines };
+  const effects = { env, cookies: s.cookies, log: log.lines, ...(s.forcedType !== undefined ? { forcedType: s.forcedType } : {}) };
   if (r.kind === 'none') {
     log.trace(1, `pass through ${s.filename}`);
     return { kind: 'pass', ...effects };

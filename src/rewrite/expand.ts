@@ -125,8 +125,9 @@ export function expandTracked(input: string, s: ExpandScope, escaping?: BackrefE
       const name = input.slice(i + 2, colon);
       const bar = charInCurlies(input, colon + 1, end, '|');
       const key = expandTracked(input.slice(colon + 1, bar < 0 ? end : bar), s, escaping).text;
-      const found = s.maps.lookup(name, key);
+      const found = s.maps.lookup(name, key, s.req.facts.mapAnswers);
       s.log.trace(5, found.note);
+      if (s.log.explaining) s.log.explain(undefined, found.note);
       let value = found.value;
       if (value === undefined && bar >= 0 && bar + 1 < end) value = expandTracked(input.slice(bar + 1, end), s, escaping).text;
       if (value !== undefined) expansion(value);

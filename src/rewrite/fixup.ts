@@ -12,7 +12,13 @@
 //   - a local path is an internal redirect: the whole request is routed again with the new path (RewriteBase
 //     replacing the section's path, else DocumentRoot stripped), the environment renamed REDIRECT_*; a result
 //     equal to the file name is ignored; more than 10 internal redirects are a 500 (LimitInternalRecursion).
-// <Directory>, <Files>, <If> and .htaccess rules are not run (tsproxyd maps no request to the file system).
+// <Directory> sections (verified with apache2 2.4.71): never for a proxied request (httpd skips the directory walk
+// for it); for a request mapped to DocumentRoot + path (no ProxyPass, a local result), the sections whose directory
+// holds that file name run before the <Location> ones (fewer path components first), with the directory stripped
+// from the file name the rules see: `<Directory /var/www/html>` + `RewriteRule ^docs-(.*)$ /b/docs/$1 [PT]` sends
+// /docs-z to the ProxyPass for /b/. tsproxyd reads no file system, so every path counts as existing (httpd would
+// stop its walk at the first missing directory and keep the rest as PATH_INFO).
+// <DirectoryMatch>, <Directory ~>, <Files>, <If> and .htaccess rules are not run.
 import type { Loc } from '../../grammar/ast.js';
 import type { RewriteDirConf, RewriteOption, RewriteRule } from '../modules/rewrite/model.js';
 import { hasCtlOrSpace } from '../route/canon-path.js';
@@ -33,6 +39,38 @@ export interface PerDirPlan {
   readonly traceLevel: number;
   /** DocumentRoot without a trailing '/'. */
   readonly documentRoot: string;
+  /** The <Directory> sections with rewrite directives, in httpd's walk order (plan.ts). */
+  readonly directories: readonly DirectorySection[];
+}
+
+/** A <Directory> section with rewrite directives. */
+export interface DirectorySection {
+  /** The directory with a trailing '/'. */
+  readonly path: string;
+  /** Its number of path components ('/' is 1, '/var/www/' 3). */
+  readonly components: number;
+  /** A path with wildcards, as a RegExp over the same number of components. */
+  readonly wildcard: RegExp | undefined;
+  readonly conf: RewriteDirConf;
+}
+
+/** The <Directory> sections whose directory holds `filename` (a file name under DocumentRoot), in walk order. */
+export function directoriesFor(plan: PerDirPlan, filename: string): DirSection[] {
+  const out: DirSection[] = [];
+  for (const d of plan.directories) {
+    if (d.wildcard === undefined) {
+      if (filename.startsWith(d.path) || `${filename}/` === d.path) out.push({ path: d.path, conf: d.conf });
+      continue;
+    }
+    // The file name's first `components` directories, e.g. "/var/www/site/" for a wildcard "/var/www/*/".
+    let end = 0;
+    for (let n = 0; n < d.components && end >= 0; n++) {
+      const slash = filename.indexOf('/', end);
+      end = slash < 0 ? -1 : slash + 1;
+    }
+    if (end > 0 && d.wildcard.test(filename.slice(0, end))) out.push({ path: filename.slice(0, end), conf: d.conf });
+  }
+  return out;
 }
 
 /** A matching section with rewrite directives: its path as written and its config. */

@@ -1,10 +1,12 @@
 // RewriteMap lookups at request time (mod_rewrite's lookup_map): txt and rnd files are read once and kept in
 // memory (httpd caches per key and re-reads when the file's mtime changes; tsproxyd re-reads the whole file when
-// its mtime changed, checked at most once a second), int: maps are the four built-in functions. dbm: and prg: maps
-// are not implemented: a lookup fails (the ${map:key|default} default applies).
+// its mtime changed, checked at most once a second), int: maps are the four built-in functions, prg: maps take the
+// answer their program gave for this request (prg.ts; none yet: the lookup fails for this pass). dbm: maps are
+// refused by --check (maps.ts).
 import { readFileSync, statSync } from 'node:fs';
 import type { RewriteMapDef } from '../modules/rewrite/model.js';
 import { escapeUri, unescapeUrl } from './escape.js';
+import type { MapAnswers } from './types.js';
 
 const RECHECK_MS = 1000;
 const isSpace = (c: number): boolean => c === 32 || (c >= 9 && c <= 13);
@@ -83,8 +85,16 @@ export class MapStore {
     return f;
   }
 
-  /** ${name:key}: the value, or undefined (unknown map, no entry, an empty value, an unsupported map type). */
-  lookup(name: string, key: string): MapLookup {
+  /** Every prg: map definition (prg.ts starts one program per definition). */
+  programs(): RewriteMapDef[] {
+    return [...this.#defs.values()].filter((d) => d.type === 'prg');
+  }
+
+  /**
+   * ${name:key}: the value, or undefined (unknown map, no entry, an empty txt value, an unsupported map type).
+   * `answers`: the request's program answers, for prg: maps.
+   */
+  lookup(name: string, key: string, answers?: MapAnswers): MapLookup {
     const def = this.#defs.get(name);
     if (def === undefined) return { value: undefined, note: `map ${name} does not exist` };
     switch (def.type) {
@@ -98,6 +108,13 @@ export class MapStore {
       }
       case 'int': {
         const value = internal(def.func, key);
+        return { value, note: `map lookup OK: map=${name} key=${key} -> val=${value}` };
+      }
+      case 'prg': {
+        const value = answers?.answer(def, key);
+        if (value === undefined) return { value: undefined, note: `map lookup FAILED: map=${name} key=${key} (no answer from the program yet)` };
+        if (value === null) return { value: undefined, note: `map lookup FAILED: map=${name} key=${key}` };
+        // An empty line is an empty value: unlike a txt map's miss, the default does not apply (httpd).
         return { value, note: `map lookup OK: map=${name} key=${key} -> val=${value}` };
       }
       default:

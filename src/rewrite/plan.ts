@@ -11,7 +11,8 @@ import type { ServerScope } from '../config/types.js';
 import type { CoreServerConf } from '../modules/core/types.js';
 import type { LogServerConf } from '../modules/log/directives.js';
 import type { RewriteDirConf, RewriteMapDef, RewriteOption, RewriteRule, RewriteServerConf } from '../modules/rewrite/model.js';
-import type { PerDirPlan } from './fixup.js';
+import { fnmatchTest, fnmatchToRegExp } from '../config/fnmatch.js';
+import type { DirectorySection, PerDirPlan } from './fixup.js';
 import { MapStore } from './map-store.js';
 import type { RewritePlan, RewriteServerInfo } from './types.js';
 
@@ -95,9 +96,34 @@ export function compileRewrite(scope: ServerScope, main: ServerScope, id: Server
   return { rules: merged.rules, options: merged.options, maps: new MapStore(merged.maps), traceLevel: traceLevel(scope, main), server: serverInfo(scope, main, id) };
 }
 
-/** What the server's <Location> RewriteRules need (fixup.ts), or undefined when no section of it has rules. */
+/**
+ * The <Directory> sections (not <DirectoryMatch> or `~`) with rewrite directives that apply to a server: the main
+ * server's, then the vhost's, ordered as httpd's ap_core_reorder_directories does (fewer path components first,
+ * config order among equals). Relative paths, regex sections and nested sections are not run (describe.ts warns).
+ */
+export function directorySections(scope: ServerScope, main: ServerScope): DirectorySection[] {
+  const out: { section: DirectorySection; n: number; order: number }[] = [];
+  const servers = scope === main ? [main] : [main, scope];
+  for (const server of servers) {
+    for (const dir of server.dirs) {
+      const conf = dir.confs.get('rewrite') as RewriteDirConf | undefined;
+      const path = dir.args[0] ?? '';
+      if (dir.section !== 'Directory' || conf === undefined || dir.args.length !== 1 || !path.startsWith('/')) continue;
+      const directory = path.endsWith('/') ? path : `${path}/`;
+      const n = directory.split('/').length - 1;
+      out.push({ section: { path: directory, components: n, wildcard: fnmatchTest(directory) ? fnmatchToRegExp(directory, { pathname: true }) : undefined, conf }, n, order: out.length });
+    }
+  }
+  return out.sort((a, b) => a.n - b.n || a.order - b.order).map((x) => x.section);
+}
+
+/**
+ * What the server's per-directory RewriteRules need (fixup.ts): its <Location> sections' (`sections`) and its
+ * <Directory> sections'; undefined when none of them has rules.
+ */
 export function compileRewriteDirs(scope: ServerScope, main: ServerScope, id: ServerIdentity, sections: readonly (RewriteDirConf | undefined)[]): PerDirPlan | undefined {
-  if (!sections.some((d) => d !== undefined && d.rules.length > 0)) return undefined;
+  const directories = directorySections(scope, main);
+  if (!sections.some((d) => d !== undefined && d.rules.length > 0) && !directories.some((d) => d.conf.rules.length > 0)) return undefined;
   const merged = mergedOf(scope, main);
   const own = rewrite(scope);
   const base = rewrite(main);
@@ -109,5 +135,6 @@ export function compileRewriteDirs(scope: ServerScope, main: ServerScope, id: Se
     server: serverInfo(scope, main, id),
     traceLevel: traceLevel(scope, main),
     documentRoot: docroot.endsWith('/') ? docroot.slice(0, -1) : docroot,
+    directories,
   };
 }

@@ -8,10 +8,11 @@
 //   [P]: made absolute (http://this-host/…) and marked "proxy:"; [R]: made absolute, redirect status kept;
 //   http(s)://this-server/x is reduced to /x (reduce_uri); any other absolute URL is an implicit redirect (302).
 import type { RewriteRule } from '../modules/rewrite/model.js';
-import { applyCond } from './cond.js';
+import { applyCond, independentCond } from './cond.js';
 import { buildCookie } from './cookie.js';
 import { absoluteUriScheme, escapeUri } from './escape.js';
 import { backrefEscaping, expand, expandTracked, type ExpandScope } from './expand.js';
+import { groupsText } from './trace.js';
 import { serverNameForUrl, serverPort } from './vars.js';
 
 export interface RunState extends ExpandScope {
@@ -21,6 +22,8 @@ export interface RunState extends ExpandScope {
   readonly perdir?: string;
   readonly cookies: string[];
   readonly cookieNames: Set<string>;
+  /** [T=…] as the last rule that set it left it (force_type_handler). */
+  forcedType?: string;
 }
 
 export const enum RuleRc {
@@ -66,6 +69,8 @@ function reduceUri(s: RunState): void {
   s.log.trace(3, `reduce ${f} -> ${url}`);
   s.filename = url;
 }
+
+const queryText = (s: RunState): string => (s.args !== undefined ? ` with query '${s.args}'` : '');
 
 /** splitout_queryargs. */
 function splitQuery(s: RunState, rule: RewriteRule): void {
@@ -120,6 +125,20 @@ function sideEffects(rule: RewriteRule, s: RunState): void {
   }
 }
 
+/**
+ * force_type_handler: [T=type] is expanded and lower-cased, then remembered for the response (an empty result sets
+ * nothing). [H=handler] is not: in front of a proxy httpd's handlers never run (apache2 2.4.71: [P,H=text/plain]
+ * and [PT,H=server-status] to a ProxyPass are proxied unchanged), and tsproxyd serves nothing else.
+ */
+function forceType(rule: RewriteRule, s: RunState): void {
+  if (rule.flags.type === undefined) return;
+  const t = expand(rule.flags.type, s).replace(/[A-Z]+/g, (x) => x.toLowerCase());
+  if (t === '') return;
+  s.log.trace(2, `remember ${s.filename} to have MIME-type '${t}'`);
+  if (s.log.explaining) s.log.explain(rule.loc, `[T]: Content-Type '${t}' when the backend sends none`);
+  s.forcedType = t;
+}
+
 /** The conditions of a rule whose pattern matched. */
 function conditionsHold(rule: RewriteRule, s: RunState): boolean {
   const conds = rule.conds;
@@ -134,34 +153,70 @@ function conditionsHold(rule: RewriteRule, s: RunState): boolean {
   return true;
 }
 
-const prefixes = new WeakMap<RewriteRule, string>();
+interface Prefix {
+  /** The literal text the pattern requires at the start ('' when none). */
+  readonly text: string;
+  /** [NC]: compared without regard to ASCII case (the prefix is then ASCII only). */
+  readonly caseless: boolean;
+}
+
+const prefixes = new WeakMap<RewriteRule, Prefix>();
 const META = new Set([...'\\^$.|?*+()[]{}']);
 const QUANTIFIER = new Set([...'?*+{']);
 
-/**
- * The literal text a rule's pattern requires at the start of the URL ("^/api/v1/(.*)" → "/api/v1/"), '' when
- * there is none (unanchored, [NC], negated, an alternation): a URL without it cannot match, and the regex is not run. This keeps
- * a long rule list cheap for the paths its rules are not about.
- */
-export function literalPrefix(rule: RewriteRule): string {
+function prefixOf(rule: RewriteRule): Prefix {
   let p = prefixes.get(rule);
   if (p !== undefined) return p;
-  p = '';
+  let text = '';
   const src = rule.source;
   // An alternation anywhere ("^/a|^/b") could match without the first branch's text.
-  if (!rule.negate && !rule.flags.noCase && src.startsWith('^') && !src.includes('|')) {
+  if (!rule.negate && src.startsWith('^') && !src.includes('|')) {
     for (let i = 1; i < src.length; i++) {
       const c = src[i]!;
       if (QUANTIFIER.has(c)) {
-        p = p.slice(0, -1);
+        text = text.slice(0, -1);
         break;
       }
       if (META.has(c)) break;
-      p += c;
+      text += c;
     }
   }
+  // A case-insensitive RegExp folds some non-ASCII letters too: such a prefix is not used.
+  const caseless = rule.flags.noCase;
+  if (caseless && /[^\x00-\x7f]/.test(text)) text = '';
+  p = { text: caseless ? text.toLowerCase() : text, caseless };
   prefixes.set(rule, p);
   return p;
+}
+
+/**
+ * The literal text a rule's pattern requires at the start of the URL ("^/api/v1/(.*)" → "/api/v1/"; lower-cased
+ * with [NC]), '' when there is none (unanchored, negated, an alternation): a URL without it cannot match, and the
+ * regex is not run. This keeps a long rule list cheap for the paths its rules are not about.
+ */
+export function literalPrefix(rule: RewriteRule): string {
+  return prefixOf(rule).text;
+}
+
+const prechecks = new WeakMap<RewriteRule, boolean>();
+function precheck(rule: RewriteRule): boolean {
+  let p = prechecks.get(rule);
+  if (p === undefined) prechecks.set(rule, (p = rule.conds.length > 0 && independentCond(rule.conds[0]!)));
+  return p;
+}
+
+/** Can `uri` match the rule's pattern, as far as its literal prefix tells? */
+export function prefixAllows(rule: RewriteRule, uri: string): boolean {
+  const p = prefixOf(rule);
+  if (!p.caseless) return uri.startsWith(p.text);
+  const t = p.text;
+  if (uri.length < t.length) return false;
+  for (let i = 0; i < t.length; i++) {
+    let c = uri.charCodeAt(i);
+    if (c >= 65 && c <= 90) c += 32;
+    if (c !== t.charCodeAt(i)) return false;
+  }
+  return true;
 }
 
 export function applyRule(rule: RewriteRule, s: RunState): RuleRc {
@@ -173,12 +228,28 @@ export function applyRule(rule: RewriteRule, s: RunState): RuleRc {
     uri = uri.slice(s.perdir.length);
   }
   if (s.log.on(3)) s.log.trace(3, `applying pattern '${rule.source}' to uri '${uri}'`);
-  if (!uri.startsWith(literalPrefix(rule))) return RuleRc.NoMatch;
-  const m = rule.pattern.exec(uri);
-  if ((m !== null) === rule.negate) return RuleRc.NoMatch;
+  // Without a trace, a first condition that cannot depend on the pattern is tested first: it is cheaper than the
+  // pattern in the lists that make rule lists long (`^/(.*)$` guarded by a %{HTTP_HOST} condition). A failing one
+  // decides the rule as it would after the pattern; a holding one is evaluated again in order below.
+  const allowed = prefixAllows(rule, uri);
+  if (allowed && !s.log.on(3) && precheck(rule)) {
+    const rc = s.rc;
+    const holds = applyCond(rule.conds[0]!, s);
+    s.rc = rc;
+    if (!holds) return RuleRc.NoMatch;
+  }
+  const m = allowed ? rule.pattern.exec(uri) : null;
+  if ((m !== null) === rule.negate) {
+    if (s.log.explaining) s.log.explain(rule.loc, `'${uri}' against '${rule.negate ? '!' : ''}${rule.source}' => not-matched`);
+    return RuleRc.NoMatch;
+  }
+  if (s.log.explaining) s.log.explain(rule.loc, `'${uri}' against '${rule.negate ? '!' : ''}${rule.source}' => matched${groupsText(rule.negate ? null : m, '$')}`);
   s.rr = rule.negate ? null : m;
   s.rc = null;
-  if (rule.conds.length > 0 && !conditionsHold(rule, s)) return RuleRc.NoMatch;
+  if (rule.conds.length > 0 && !conditionsHold(rule, s)) {
+    if (s.log.explaining) s.log.explain(rule.loc, 'the conditions do not hold: the rule does nothing');
+    return RuleRc.NoMatch;
+  }
 
   const f = rule.flags;
   const noSub = rule.substitution.kind === 'none' || f.status !== undefined;
@@ -188,6 +259,7 @@ export function applyRule(rule: RewriteRule, s: RunState): RuleRc {
     result = e.text;
     s.log.trace(2, `rewrite '${uri}' -> '${result}'`);
     if (e.unsafeQmark && !f.unsafeAllow3F) {
+      if (s.log.explaining) s.log.explain(rule.loc, `'${result}': its '?' comes from a back-reference or variable (a decoded %3f?): 403 without [UnsafeAllow3F]`);
       s.log.error('AH10508', 'Unsafe URL with %3f URL rewritten without UnsafeAllow3F');
       s.status = 403;
       return RuleRc.StatusSet;
@@ -195,10 +267,12 @@ export function applyRule(rule: RewriteRule, s: RunState): RuleRc {
   }
   if (f.env.length > 0 || f.cookies.length > 0) sideEffects(rule, s);
   if (noSub) {
+    forceType(rule, s);
     if (f.status !== undefined) {
       s.log.trace(2, `forcing responsecode ${f.status} for ${s.filename}`);
       s.status = f.status;
     }
+    if (s.log.explaining) s.log.explain(rule.loc, f.status !== undefined ? `forces status ${f.status}` : "'-': the URL is left as it is");
     return RuleRc.NoSub;
   }
   s.filename = result;
@@ -226,18 +300,24 @@ export function applyRule(rule: RewriteRule, s: RunState): RuleRc {
     fullyQualify(s);
     s.log.trace(2, `forcing proxy-throughput with ${s.filename}`);
     s.filename = `proxy:${s.filename}`;
+    if (s.log.explaining) s.log.explain(rule.loc, `[P]: proxy to ${s.filename.slice(6)}${queryText(s)}`);
     return RuleRc.Match;
   }
   if (f.redirect !== undefined) {
     fullyQualify(s);
     s.log.trace(2, `explicitly forcing redirect with ${s.filename}`);
     s.status = f.redirect;
+    if (s.log.explaining) s.log.explain(rule.loc, `[R=${f.redirect}]: redirect to ${s.filename}${queryText(s)}`);
     return RuleRc.Match;
   }
   reduceUri(s);
   if (absoluteUriScheme(s.filename).length > 0) {
     s.log.trace(2, `implicitly forcing redirect (rc=302 with ${s.filename}`); // sic: httpd's text has no ')'
     s.status = 302;
+    if (s.log.explaining) s.log.explain(rule.loc, `an absolute URL: redirect (302) to ${s.filename}${queryText(s)}`);
+    return RuleRc.Match;
   }
+  if (s.log.explaining) s.log.explain(rule.loc, `rewritten to '${s.filename}'${queryText(s)}`);
+  forceType(rule, s);
   return RuleRc.Match;
 }

@@ -2,7 +2,7 @@
 // (plan.ts), the request it runs on (RewriteRequest), and what it decides (RewriteOutcome), which src/route turns
 // into a Decision. Pure: no sockets; map files are read at load (map-store.ts).
 import type { Loc } from '../../grammar/ast.js';
-import type { RewriteOption, RewriteRule } from '../modules/rewrite/model.js';
+import type { RewriteMapDef, RewriteOption, RewriteRule } from '../modules/rewrite/model.js';
 import type { RequestFacts } from '../route/types.js';
 import type { MapStore } from './map-store.js';
 
@@ -63,6 +63,11 @@ export interface RewriteEffects {
   readonly cookies: readonly string[];
   /** "[rewrite:traceN] …" lines (when the plan's traceLevel asks) and "[rewrite:error] AH…" lines. */
   readonly log: readonly string[];
+  /**
+   * [T=type] of the last rule that set it (expanded, lower-cased): the response's Content-Type when the backend
+   * sends none (httpd sets r->content_type in its type_checker; a backend's own Content-Type replaces it).
+   */
+  readonly forcedType?: string;
 }
 
 export type RewriteOutcome = RewriteEffects &
@@ -78,3 +83,12 @@ export type RewriteOutcome = RewriteEffects &
     /** [F], [G], [R=4xx], the N round limit, the CVE checks… */
     | { readonly kind: 'status'; readonly status: number; readonly reason: string; readonly from: Loc | undefined }
   );
+
+/**
+ * The answers RewriteMap programs gave for one request (prg.ts): route() never waits for a program; a lookup with no
+ * answer yet is recorded and fails for this pass, and the caller routes again once the program answered.
+ */
+export interface MapAnswers {
+  /** The program's line, null when the lookup failed ("NULL", a dead program), undefined when not asked yet. */
+  answer(def: RewriteMapDef, key: string): string | null | undefined;
+}

@@ -136,6 +136,26 @@ function named(s: VarScope, name: string): string {
   }
 }
 
+/**
+ * lookup_variable() resolved once for a name: what the per-request lookup decides from the name alone (its form,
+ * its case, the header it reads) is decided here, so a condition's %{HTTP_HOST} costs one header lookup.
+ */
+export function variableGetter(name: string): (s: VarScope) => string {
+  if (name.length < 4) return () => '';
+  const upperName = name.toUpperCase();
+  if (name[3] === ':' && upperName.startsWith('ENV') && name.length > 4) {
+    const rest = name.slice(4);
+    return (s) => s.env.get(rest) ?? process.env[rest] ?? '';
+  }
+  if (name[4] === ':' && upperName.startsWith('HTTP') && name.length > 5) {
+    const rest = name.slice(5);
+    return (s) => s.req.facts.header(rest) ?? '';
+  }
+  const field = HEADER_VARS.get(upperName);
+  if (field !== undefined && name[3] !== ':' && name[4] !== ':') return (s) => s.req.facts.header(field) ?? '';
+  return (s) => lookupVariable(s, name);
+}
+
 /** lookup_variable(): `name` as written between %{ and }. */
 export function lookupVariable(s: VarScope, name: string): string {
   if (name.length < 4) return '';
@@ -143,7 +163,8 @@ export function lookupVariable(s: VarScope, name: string): string {
     const rest = name.slice(4);
     const kind = name.slice(0, 3).toUpperCase();
     if (rest !== '' && kind === 'ENV') return s.env.get(rest) ?? process.env[rest] ?? '';
-    return ''; // SSL:… (no TLS listeners yet) and anything else
+    if (kind === 'SSL') return s.req.facts.ssl?.(rest) ?? '';
+    return '';
   }
   if (name[4] === ':') {
     const rest = name.slice(5);

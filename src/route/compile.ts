@@ -21,12 +21,19 @@ import type { WorkerParams } from '../modules/proxy/worker-params.js';
 import type { WstunnelConf } from '../modules/proxy/submodules.js';
 import type { SslServerConf } from '../modules/ssl/directives.js';
 import { compileBackendTls } from '../proxy/backend-tls.js';
+import { tlsSiteOf } from '../tls/site.js';
+import { BalancerStates } from '../balancer/runtime.js';
+import { expandBalancerReverse } from '../balancer/reverse.js';
 import { canonEncodePath, toBytes } from './canon-path.js';
 import { fnmatchTest, fnmatchToRegExp } from '../config/fnmatch.js';
 import { interpolates } from './interpolate.js';
 import { buildPrefixIndex } from './prefix-index.js';
 import { compileRewrite, compileRewriteDirs } from '../rewrite/plan.js';
+import { compileServerLogs } from '../log/plan.js';
 import type { RewriteDirConf } from '../modules/rewrite/model.js';
+import type { AuthzDirConf } from '../modules/authz/types.js';
+import { LOCAL_HANDLERS } from '../modules/authz/directives.js';
+import type { HandlerScope } from '../status/types.js';
 import type { CompiledLocation, CompiledRule, ServerRouting, VhostAddr } from './routing.js';
 import type { Backend, Plan, ProxySettings, ServerPlan } from './types.js';
 
@@ -143,7 +150,19 @@ function compileLocation(dir: DirScope, balancers: ReadonlyMap<string, BalancerD
     } else rule = compileRule(own, 'prefix', path, undefined, balancers, sets, interpolateEnv);
   }
   const rewrite = dir.confs.get('rewrite') as RewriteDirConf | undefined;
-  return { kind, path: kind === 'prefix' ? toBytes(path) : path, regex, rule, loc: dir.loc, ...(rewrite !== undefined ? { rewrite } : {}) };
+  const handler = (dir.confs.get('core') as CoreDirConf | undefined)?.handler?.toLowerCase();
+  const az = dir.confs.get('authz_core') as AuthzDirConf | undefined;
+  const authz = az?.node !== undefined ? { node: az.node, merging: az.merging ?? 'Off' } : undefined;
+  return {
+    kind,
+    path: kind === 'prefix' ? toBytes(path) : path,
+    regex,
+    rule,
+    loc: dir.loc,
+    ...(rewrite !== undefined ? { rewrite } : {}),
+    ...(handler !== undefined ? { handler } : {}),
+    ...(authz !== undefined ? { authz } : {}),
+  };
 }
 
 const isLocation = (d: DirScope) => d.section === 'Location' || d.section === 'LocationMatch';
@@ -156,7 +175,7 @@ function earlyFirst(ops: readonly HeaderOp[]): HeaderOp[] {
 /** Numbers the servers for the rewrite trace's [name/sid#N]. */
 let serverCount = 0;
 
-function compileServer(scope: ServerScope, main: ServerScope, mainName: string): ServerPlan {
+function compileServer(scope: ServerScope, main: ServerScope, mainName: string, balancerStates: BalancerStates): ServerPlan {
   const isMain = scope === main;
   const chain = isMain ? [main] : [main, scope]; // base first
   const c = core(scope);
@@ -201,6 +220,8 @@ function compileServer(scope: ServerScope, main: ServerScope, mainName: string):
     wsIdleTimeoutMs: wstunnel(scope)?.idleTimeoutMs ?? wstunnel(main)?.idleTimeoutMs,
     // httpd merges SSLProxy* per directive: the vhost's value, else the main server's.
     backendTls: compileBackendTls({ ...ssl(main)?.proxy, ...(isMain ? {} : ssl(scope)?.proxy) }),
+    // CustomLog/TransferLog are per server (no <Location> changes them): one compiled set per server.
+    logs: compileServerLogs(scope, main),
   } as const;
   const strip = <T extends { loc: Loc }>(xs: readonly T[]) => xs.map(({ loc: _loc, ...rest }) => rest);
 
@@ -241,7 +262,7 @@ function compileServer(scope: ServerScope, main: ServerScope, mainName: string):
       errorOverride,
       limitRequestBody,
       interpolateEnv,
-      reverse,
+      reverse: expandBalancerReverse(reverse, balancers),
       reverseCookieDomain: cookieDomain,
       reverseCookiePath: cookiePath,
       requestHeaders: earlyFirst(ops.filter((o) => o.table === 'request')),
@@ -256,7 +277,19 @@ function compileServer(scope: ServerScope, main: ServerScope, mainName: string):
   const id = { name: serverName, aliases, addrs: vhostAddrs, index: ++serverCount };
   const rewriteDirs = compileRewriteDirs(scope, main, id, locations.map((l) => l.rewrite));
   const rewrite = compileRewrite(scope, main, id, rewriteDirs !== undefined);
+  // What a status page shows of this server: its balancers (their runtimes, shared with the forwarder) and the
+  // backends its ProxyPass lines name.
+  const backends = new Map<string, Backend>();
+  for (const r of [...rules, ...locations.flatMap((l) => (l.rule ? [l.rule] : []))]) if (r.backend && !backends.has(r.backend.key)) backends.set(r.backend.key, r.backend);
+  const handlerScope: HandlerScope = {
+    serverName,
+    proxyStatus: pc?.status ?? mp?.status ?? 'Off',
+    balancers: () => [...new Set(balancers.values())].map((def) => balancerStates.of(def)),
+    backends: [...backends.values()],
+  };
   const routing: ServerRouting = {
+    hasHandlers: locations.some((l) => l.handler !== undefined && LOCAL_HANDLERS.has(l.handler)),
+    handlerScope,
     rules,
     index,
     locations,
@@ -270,6 +303,7 @@ function compileServer(scope: ServerScope, main: ServerScope, mainName: string):
     aliasPatterns: aliases.filter(fnmatchTest).map((a) => fnmatchToRegExp(a, { nocase: true })),
     workerParams,
     balancers,
+    balancerStates,
     settingsFor,
     ...(rewrite !== undefined ? { rewrite } : {}),
     ...(rewriteDirs !== undefined ? { rewriteDirs } : {}),
@@ -281,15 +315,19 @@ function compileServer(scope: ServerScope, main: ServerScope, mainName: string):
     loc: scope.loc,
     settings: settingsFor([]),
     routing,
+    tls: tlsSiteOf(scope, main),
   };
 }
 
 export function compilePlan(model: ConfigModel): Plan {
   // Without a ServerName httpd uses the machine's name (AH00558); vhosts without one take the main server's.
   const mainName = core(model.main)?.serverName?.host ?? hostname().toLowerCase();
+  // Balancer runtimes live as long as this Plan: shared by the servers (a vhost uses the main server's balancers'
+  // members, as httpd's merged configs share the worker structs), started afresh by a reload.
+  const balancerStates = new BalancerStates();
   return Object.freeze({
     listen: (core(model.main)?.listen ?? []).map(({ host, port, protocol }) => ({ host, port, protocol })),
-    main: compileServer(model.main, model.main, mainName),
-    vhosts: model.vhosts.map((v) => compileServer(v, model.main, mainName)),
+    main: compileServer(model.main, model.main, mainName, balancerStates),
+    vhosts: model.vhosts.map((v) => compileServer(v, model.main, mainName, balancerStates)),
   });
 }

@@ -17,7 +17,7 @@ import type { Loc } from '../../grammar/ast.js';
 import type { HeaderOp } from '../modules/headers/directives.js';
 import { runRewrite } from '../rewrite/engine.js';
 import type { RewriteCarry, RewriteEffects, RewriteOutcome, RewritePlan, RewriteRequest } from '../rewrite/types.js';
-import { mergeDirs, runFixup, type DirSection, type FixupOutcome, type PerDirPlan } from '../rewrite/fixup.js';
+import { directoriesFor, mergeDirs, runFixup, type DirSection, type FixupOutcome, type PerDirPlan } from '../rewrite/fixup.js';
 import { forwardMapped, respond } from './forward-url.js';
 import type { ServerRouting } from './routing.js';
 import type { Decision, ProxySettings, RequestFacts } from './types.js';
@@ -41,13 +41,20 @@ export type RewriteStep =
 /** A Decision with the rewrite phase's environment and log lines. */
 export function withEffects(d: Decision, o: RewriteEffects | undefined): Decision {
   if (o === undefined || (o.env.size === 0 && o.log.length === 0)) return d;
-  return { ...d, ...(o.env.size > 0 ? { env: o.env } : {}), ...(o.log.length > 0 ? { log: o.log } : {}) };
+  // One spread, no temporary objects: this runs for every request a rewrite phase saw.
+  if (o.log.length === 0) return { ...d, env: o.env };
+  return o.env.size > 0 ? { ...d, env: o.env, log: o.log } : { ...d, log: o.log };
 }
 
-/** [CO] cookies as `Header always add Set-Cookie` operations, ahead of the server's own Header rules. */
-export function withCookies(settings: ProxySettings, o: Pick<RewriteEffects, 'cookies'> | undefined): ProxySettings {
-  if (o === undefined || o.cookies.length === 0) return settings;
+/**
+ * [CO] cookies as `Header always add Set-Cookie` operations, and [T=type] as `Header setifempty Content-Type type`
+ * (a backend response without Content-Type gets it; apache2 2.4.71 leaves the backend's own and the pages it makes
+ * itself alone), ahead of the server's own Header rules.
+ */
+export function withCookies(settings: ProxySettings, o: Pick<RewriteEffects, 'cookies' | 'forcedType'> | undefined): ProxySettings {
+  if (o === undefined || (o.cookies.length === 0 && o.forcedType === undefined)) return settings;
   const ops: HeaderOp[] = o.cookies.map((c) => ({ table: 'always', action: 'add', header: 'Set-Cookie', value: [{ kind: 'text', text: c }] }));
+  if (o.forcedType !== undefined) ops.push({ table: 'onsuccess', action: 'setifempty', header: 'Content-Type', value: [{ kind: 'text', text: o.forcedType }] });
   return { ...settings, responseHeaders: [...ops, ...settings.responseHeaders] };
 }
 
@@ -60,6 +67,8 @@ export interface RewriteContext {
   /** Absolute-form authority for the backend's Host, as route() computed it. */
   readonly host: string | undefined;
   readonly upgradeValue: string | undefined;
+  /** The request's header lookup (a balancer's sticky cookie). */
+  readonly header?: (name: string) => string | undefined;
   /** After an internal redirect: what the first pass left (REDIRECT_ environment, cookies). */
   readonly carry?: RewriteCarry;
 }
@@ -108,7 +117,7 @@ function finalDecision(o: Final, ctx: RewriteContext): Decision {
     case 'proxy': {
       const route = workerRoute(ctx.routing, o.url, o.from, settings, 'RewriteRule [P]');
       if ('kind' in route) return route;
-      return forwardMapped(ctx.routing, route, { url: o.url, raw: o.raw }, o.args, settings, ctx.host, ctx.upgradeValue);
+      return forwardMapped(ctx.routing, route, { url: o.url, raw: o.raw }, o.args, settings, ctx.host, ctx.upgradeValue, ctx.header);
     }
   }
 }
@@ -151,7 +160,8 @@ export function fixupPhase(dirs: PerDirPlan, facts: RequestFacts, d: Decision, s
   else if (ctx.local !== undefined) filename = dirs.documentRoot + ctx.local;
   else if (NOT_PROXIED.has(d.reason)) filename = dirs.documentRoot + ctx.uri;
   else return d;
-  const sections: DirSection[] = [];
+  // <Directory> sections first (httpd's directory walk precedes the location walk), never for a proxied request.
+  const sections: DirSection[] = d.kind === 'forward' ? [] : directoriesFor(dirs, filename);
   for (const i of ctx.matched) {
     const l = ctx.routing.locations[i]!;
     if (l.rewrite !== undefined) sections.push({ path: l.path, conf: l.rewrite });

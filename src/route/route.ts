@@ -11,7 +11,9 @@
 //  4. the location rule is tried first: a match decides, `!` stops with 404 (even though a server-level ProxyPass
 //     for the path follows), no match falls through;
 //  5. then the server's list (main server's rules first), first match in config order wins; `!` stops (404);
-//     nothing matches → 404.
+//     nothing matches → 404;
+//  6. where 4–5 end in `!` or no match, a <Location>'s `SetHandler server-status|balancer-manager` answers instead
+//     of the 404, if its Require rules allow the client (handler.ts; a ProxyPass for the path wins, as in httpd).
 // Building the URL (ap_proxy_trans_match, verified):
 //  - prefix rule: target URL + the rest of the decoded path after the matched prefix (ProxyPass /bar http://b/
 //    sends /bar/x as //x; /app/../admin is /admin before matching, so it never reaches the /app/ rule);
@@ -39,9 +41,11 @@ import { earliestPrefix } from './prefix-index.js';
 import { parseRequestTarget } from './request-target.js';
 import type { CompiledRule, ServerRouting } from './routing.js';
 import { fixupPhase, rewritePhase, withCookies, withEffects } from './rewrite-phase.js';
-import type { Decision, Plan, RequestFacts } from './types.js';
+import type { Decision, Plan, RequestFacts, ServerPlan } from './types.js';
 import { isWsScheme } from './upgrade.js';
-import { selectServer } from './vhost-select.js';
+import { localHandler } from './handler.js';
+import { candidatesFor, selectServer, sniServer } from './vhost-select.js';
+import { tlsCompatible } from '../tls/site.js';
 import type { RewriteCarry, RewriteEffects } from '../rewrite/types.js';
 
 /** httpd's ap_pregsub: $0-$9 from the match, '\' escapes the next char. */
@@ -157,6 +161,25 @@ function locationMatches(routing: ServerRouting, uri: string): number[] {
 /** proxy_wstunnel_check_trans: a ws(s):// rule declines a request without Upgrade (legacy path only). */
 const declinesWithoutUpgrade = (rule: CompiledRule): boolean => rule.route.target !== undefined && isWsScheme(rule.route.target.scheme);
 
+/**
+ * mod_ssl's checks of a request on a TLS connection (ssl_hook_ReadReq): when the Host selects another server than
+ * the SNI name did, and the two have incompatible TLS settings, 421 (AH02032); without SNI, when either server has
+ * SSLStrictSNIVHostCheck on and the address has name-based virtual hosts, 403 (AH02033).
+ */
+function checkSni(plan: Plan, facts: RequestFacts, server: ServerPlan): Decision | undefined {
+  const candidates = candidatesFor(plan, facts.localAddress, facts.localPort);
+  if (facts.sni === undefined) {
+    const handshake = candidates[0] ?? plan.main;
+    if (candidates.length > 1 && (handshake.tls.strictSni || server.tls.strictSni)) {
+      return respond(403, 'no hostname was provided via SNI for a name based virtual host (SSLStrictSNIVHostCheck, httpd AH02033)', server.settings, undefined);
+    }
+    return undefined;
+  }
+  const handshake = sniServer(candidates, facts.sni) ?? candidates[0] ?? plan.main;
+  if (handshake === server || tlsCompatible(handshake.tls, server.tls)) return undefined;
+  return respond(421, `the SNI name ${facts.sni} and the Host select servers with different TLS settings (httpd AH02032)`, server.settings, undefined);
+}
+
 export function route(plan: Plan, facts: RequestFacts): Decision {
   return routeRequest(plan, facts, undefined, 0);
 }
@@ -169,6 +192,10 @@ function routeRequest(plan: Plan, facts: RequestFacts, carry: RewriteCarry | und
   const t = parseRequestTarget(facts.target, facts.tls);
   const sel = selectServer(plan, facts, t);
   if (!sel.ok) return sel.decision;
+  if (facts.tls && facts.ssl !== undefined) {
+    const refused = checkSni(plan, facts, sel.server);
+    if (refused !== undefined) return refused;
+  }
   const routing = sel.server.routing;
   if (t.form === 'asterisk') {
     return facts.method === 'OPTIONS'
@@ -195,6 +222,7 @@ function routeRequest(plan: Plan, facts: RequestFacts, carry: RewriteCarry | und
     settings: (o: RewriteEffects) => withCookies(routing.settingsFor(locationMatches(routing, canon.uri)), o),
     host,
     upgradeValue,
+    header: facts.header,
     ...(carry !== undefined ? { carry } : {}),
   };
   let d: Decision;
@@ -250,11 +278,11 @@ function proxyTrans(
   const settings = withCookies(routing.settingsFor(matched), rewritten);
   const env = rewritten?.env;
   const outcome = (rule: CompiledRule, mapped: Mapped | 'stop'): Decision => {
-    if (mapped === 'stop') return respond(404, 'proxying disabled for this path (ProxyPass !)', settings, rule.loc);
-    if (!rule.workerByUrl) return forwardMapped(routing, rule, mapped, args, settings, host, upgradeValue);
+    if (mapped === 'stop') return localHandler(routing, matched, facts, settings) ?? respond(404, 'proxying disabled for this path (ProxyPass !)', settings, rule.loc);
+    if (!rule.workerByUrl) return forwardMapped(routing, rule, mapped, args, settings, host, upgradeValue, facts.header);
     // The worker from the URL, as httpd's ap_proxy_pre_request finds it (an interpolated URL is known only now).
     const via = workerRoute(routing, canonicalUrl(mapped), rule.loc, settings, rule.route.spelling);
-    return 'kind' in via ? via : forwardMapped(routing, via, mapped, args, settings, host, upgradeValue);
+    return 'kind' in via ? via : forwardMapped(routing, via, mapped, args, settings, host, upgradeValue, facts.header);
   };
   const skip = !wsFallback && upgradeValue === undefined ? declinesWithoutUpgrade : undefined;
 
@@ -269,5 +297,6 @@ function proxyTrans(
   }
   const found = findRule(routing, uri, unparsed, skip, env);
   if (found.mapped !== undefined) return outcome(routing.rules[found.index]!, found.mapped);
-  return respond(404, 'no ProxyPass matches this path', settings, undefined);
+  // Nothing proxies it: a handler tsproxyd serves itself (SetHandler server-status …), else 404.
+  return localHandler(routing, matched, facts, settings) ?? respond(404, 'no ProxyPass matches this path', settings, undefined);
 }

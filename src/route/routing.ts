@@ -1,6 +1,7 @@
 // What compile.ts prepares for route(): the compiled matcher state of one server. Read only by src/route.
 import type { Loc } from '../../grammar/ast.js';
 import type { BalancerDef, ProxyRoute } from '../modules/proxy/types.js';
+import type { BalancerStates } from '../balancer/runtime.js';
 import type { WorkerParams } from '../modules/proxy/worker-params.js';
 import type { PathOptions } from './canon-path.js';
 import type { PrefixIndex } from './prefix-index.js';
@@ -8,6 +9,8 @@ import type { Backend, ProxySettings } from './types.js';
 import type { RewritePlan } from '../rewrite/types.js';
 import type { PerDirPlan } from '../rewrite/fixup.js';
 import type { RewriteDirConf } from '../modules/rewrite/model.js';
+import type { AuthzContainer } from '../modules/authz/types.js';
+import type { HandlerScope } from '../status/types.js';
 
 /** One ProxyPass / ProxyPassMatch ready to match. */
 export interface CompiledRule {
@@ -45,6 +48,10 @@ export interface CompiledLocation {
   readonly loc: Loc;
   /** The section's RewriteEngine/RewriteOptions/RewriteBase/RewriteRules, when it has any. */
   readonly rewrite?: RewriteDirConf;
+  /** SetHandler, lower-case ('none' clears an earlier section's). */
+  readonly handler?: string;
+  /** The section's Require rules and AuthMerging (mod_authz_core), when it has any. */
+  readonly authz?: { readonly node: AuthzContainer; readonly merging: 'Off' | 'And' | 'Or' };
 }
 
 /** A <VirtualHost> address: host undefined for '*' and '_default_'; port undefined for ':*' or no port. */
@@ -68,8 +75,14 @@ export interface ServerRouting {
   /** ProxySet params by normalised worker URL (main's, then the server's). */
   readonly workerParams: readonly { readonly url: string; readonly params: Readonly<WorkerParams> }[];
   readonly balancers: ReadonlyMap<string, BalancerDef>;
+  /** The balancers' runtime state (src/balancer), one per Plan. */
+  readonly balancerStates: BalancerStates;
   /** Settings for the server with the given matching <Location> sections (indices into `locations`), memoised. */
   readonly settingsFor: (matched: readonly number[]) => ProxySettings;
+  /** Whether a <Location> sets a handler tsproxyd serves itself (route/handler.ts looks only then). */
+  readonly hasHandlers: boolean;
+  /** What such a handler shows of this server. */
+  readonly handlerScope: HandlerScope;
   /** The server's RewriteRules (src/rewrite), undefined when its RewriteEngine is off or it has none. */
   readonly rewrite?: RewritePlan;
   /** What the <Location> sections' RewriteRules need, undefined when none has any (src/rewrite/fixup.ts). */

@@ -1,5 +1,6 @@
 // The contract between the matcher chain (src/route, pure: no sockets) and the I/O side (src/proxy, src/server).
 // A Plan is compiled once from the config model; route(plan, facts) turns one request's facts into a Decision.
+import type { TlsSite } from '../tls/site.js';
 import type { Loc } from '../../grammar/ast.js';
 import type { HeaderOp } from '../modules/headers/directives.js';
 import type { ReverseRule } from '../modules/proxy/types.js';
@@ -7,7 +8,11 @@ import type { WorkerParams } from '../modules/proxy/worker-params.js';
 import type { ListenAddr } from '../modules/core/listen.js';
 import type { ServerRouting } from './routing.js';
 import type { BackendTls } from '../proxy/backend-tls.js';
+import type { ServerLogs } from '../log/plan.js';
+import type { BalancerLease } from '../balancer/lease.js';
+import type { WorkerTarget } from './forward-url.js';
 import type { MapAnswers } from '../rewrite/types.js';
+import type { LocalHandler } from '../status/types.js';
 
 /** What route() may know about a request: no streams, no sockets. */
 export interface RequestFacts {
@@ -22,6 +27,10 @@ export interface RequestFacts {
   readonly remoteAddress: string;
   readonly remotePort: number;
   readonly tls: boolean;
+  /** mod_ssl's variables of a TLS connection (src/tls/vars.ts: SSL_PROTOCOL, SSL_CLIENT_S_DN, …). */
+  readonly ssl?: (name: string) => string | undefined;
+  /** The SNI name the client sent, for the SNI/Host check (httpd's 421). */
+  readonly sni?: string;
   /** Case-insensitive request header lookup (the first value; repeated headers joined with ", "). */
   readonly header: (name: string) => string | undefined;
   /** "1.0" or "1.1" (default "1.1"): an HTTP/1.1 request without Host is a 400, as in httpd. */
@@ -70,6 +79,8 @@ export interface ProxySettings {
   readonly wsIdleTimeoutMs?: number;
   /** SSLProxy* for https:// and wss:// backends (the server's, main merged into the vhost). */
   readonly backendTls: BackendTls;
+  /** The server's access logs, compiled once per load (src/log/plan.ts); absent: none (hand-made settings). */
+  readonly logs?: ServerLogs;
 }
 
 /** An upgrade the route allows: the request goes to the backend with "Connection: Upgrade" and this Upgrade value. */
@@ -107,6 +118,11 @@ export type Decision =
       readonly host?: string;
       /** Set when the request asks to upgrade and the route allows it: tunnel after the backend's 101. */
       readonly upgrade?: UpgradePlan;
+      /**
+       * balancer:// targets: `backend`, `path` and `upgrade` are the first member's; the forwarder picks the member
+       * (and the next one on failover) through this lease when it handles the request (src/balancer).
+       */
+      readonly balancer?: BalancerLease<WorkerTarget>;
     } & RewriteEffects)
   | ({
       readonly kind: 'respond';
@@ -117,6 +133,11 @@ export type Decision =
       readonly from: Loc | undefined;
       /** Extra response fields (the 426's "Upgrade" and "Connection: Upgrade", a redirect's Location). */
       readonly headers?: readonly (readonly [string, string])[];
+      /**
+       * Set (with status 200) when tsproxyd answers the request itself: a <Location> with `SetHandler server-status`
+       * or `balancer-manager` that no ProxyPass takes, and whose Require rules allow the client (src/route/handler.ts).
+       */
+      readonly handler?: LocalHandler;
     } & RewriteEffects);
 
 /** One server (the main server or a <VirtualHost>) ready to route. */
@@ -129,6 +150,8 @@ export interface ServerPlan {
   readonly settings: ProxySettings;
   /** The compiled matcher state (src/route/routing.ts); only src/route reads it. */
   readonly routing: ServerRouting;
+  /** mod_ssl's listener settings (src/tls/site.ts). */
+  readonly tls: TlsSite;
 }
 
 export interface Plan {

@@ -60,12 +60,18 @@ export function nameMatches(server: ServerPlan, host: string): boolean {
 }
 
 /** The vhosts serving a local address:port: IP-specific ones if any, else wildcard ones. */
-export function candidatesFor(plan: Plan, localAddress: string, localPort: number): readonly ServerPlan[] {
+export function candidatesFor(plan: Pick<Plan, 'vhosts'>, localAddress: string, localPort: number): readonly ServerPlan[] {
   const local = normaliseAddress(localAddress);
   const portOk = (p: number | undefined) => p === undefined || p === localPort;
   const exact = plan.vhosts.filter((v) => v.routing.vhostAddrs.some((a) => a.host !== undefined && addressMatches(a.host, local) && portOk(a.port)));
   if (exact.length > 0) return exact;
   return plan.vhosts.filter((v) => v.routing.vhostAddrs.some((a) => a.host === undefined && portOk(a.port)));
+}
+
+/** The first server of the address that answers to a TLS SNI name (mod_ssl's ssl_find_vhost); undefined: none. */
+export function sniServer(candidates: readonly ServerPlan[], servername: string): ServerPlan | undefined {
+  const host = normaliseHost(servername);
+  return host === undefined ? undefined : candidates.find((v) => nameMatches(v, host));
 }
 
 export type Selection =

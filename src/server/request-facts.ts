@@ -2,6 +2,8 @@
 import type { IncomingMessage } from 'node:http';
 import { sameName } from '../proxy/header-list.js';
 import type { RequestFacts } from '../route/types.js';
+import type { TLSSocket } from 'node:tls';
+import { sslVariable } from '../tls/vars.js';
 
 export function requestFacts(req: IncomingMessage, tls: boolean): RequestFacts {
   const sock = req.socket;
@@ -17,6 +19,8 @@ export function requestFacts(req: IncomingMessage, tls: boolean): RequestFacts {
     }
     return value;
   };
+  const ssl = tls && 'getPeerCertificate' in sock ? (name: string) => sslVariable(sock as TLSSocket, name) : undefined;
+  const sni = ssl === undefined ? undefined : (sock as TLSSocket & { servername?: string | false }).servername;
   return {
     method: req.method ?? 'GET',
     target: req.url ?? '/',
@@ -26,6 +30,8 @@ export function requestFacts(req: IncomingMessage, tls: boolean): RequestFacts {
     remoteAddress: sock.remoteAddress ?? '',
     remotePort: sock.remotePort ?? 0,
     tls,
+    ...(ssl !== undefined ? { ssl } : {}),
+    ...(typeof sni === 'string' && sni !== '' ? { sni } : {}),
     header,
     httpVersion: req.httpVersion,
   };

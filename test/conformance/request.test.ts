@@ -20,6 +20,7 @@ import { appendFile, readFile } from 'node:fs/promises';
 import { test, type TestContext } from 'node:test';
 import { APACHE_INSTALL_HINT, apacheVersion, findApache, type ApacheInstall } from './harness/apache.js';
 import { startApache, tailFile } from './harness/apache-server.js';
+import { compareLogs, takeLogs, type LogLines } from './harness/access-logs.js';
 import { RecordingBackend, type BackendBehaviour } from './harness/backend.js';
 import { requestCasesDir, tsproxydCliPath } from './harness/paths.js';
 import { sendRaw } from './harness/raw-client.js';
@@ -29,6 +30,7 @@ import {
   renderExpectation,
   requestBytes,
   requestMethod,
+  tlsOf,
   type RequestCase,
   type RequestSpec,
 } from './harness/request-cases.js';
@@ -38,6 +40,8 @@ import { prepareServerRoot, type ServerRoot } from './harness/server-root.js';
 import { TSPROXYD_BUILD_HINT, tsproxydCliExists } from './harness/tsproxyd.js';
 import { startTsproxyd } from './harness/tsproxyd-server.js';
 import { selfSignedCert } from './harness/tls-cert.js';
+import { clientCertificate, installCaseCerts } from './harness/case-certs.js';
+import { tlsSession, type TlsClientOptions } from './harness/raw-client.js';
 
 const CONCURRENCY = 2;
 const only = process.env['TSPROXYD_CONFORMANCE_CASE'];
@@ -50,7 +54,7 @@ const cases = (await loadRequestCases(requestCasesDir()))
   .filter((c) => c.requests.length > 0);
 const apache = findApache();
 
-type Served = { readonly observations: readonly Observation[] } | { readonly startError: string };
+type Served = { readonly observations: readonly Observation[]; readonly logs: LogLines } | { readonly startError: string };
 
 interface RequestReport {
   readonly name: string;
@@ -86,8 +90,23 @@ async function serve(
       const after = afterOptions(r, render);
       const port = root.ports[r.port ?? 'PORT'];
       if (port === undefined) throw new Error(`${c.source}: request ${r.name} sends to @${r.port ?? 'PORT'}@, which config.conf does not use`);
+      const tlsSpec = tlsOf(c, r);
+      const tls: TlsClientOptions | undefined = tlsSpec && {
+        ...(tlsSpec.servername !== undefined ? { servername: render(tlsSpec.servername) } : {}),
+        ...(tlsSpec.clientCert ? clientCertificate(tlsSpec.clientCert === true ? 'client' : tlsSpec.clientCert) : {}),
+        ...(tlsSpec.alpn ? { alpn: tlsSpec.alpn } : {}),
+        ...(tlsSpec.minVersion ? { minVersion: tlsSpec.minVersion } : {}),
+        ...(tlsSpec.maxVersion ? { maxVersion: tlsSpec.maxVersion } : {}),
+        ...(tlsSpec.ciphers ? { ciphers: tlsSpec.ciphers } : {}),
+      };
+      if (tls && tlsSpec?.resume) {
+        const other = typeof tlsSpec.resume === 'object' ? { servername: render(tlsSpec.resume.servername) } : {};
+        const session = await tlsSession({ port, tls: { ...tls, ...other } });
+        if (session) Object.assign(tls, { session });
+      }
       const response = await sendRaw({
         port,
+        ...(tls ? { tls } : {}),
         bytes,
         method: requestMethod(bytes),
         timeoutMs: r.timeoutMs ?? 5000,
@@ -96,18 +115,21 @@ async function serve(
       });
       observations.push(observe(response, await backend.requests()));
     }
+    // A tunnel's access-log line is written once the server has seen the client's close: give it that moment.
+    if (c.accessLogs !== undefined) await new Promise((r) => setTimeout(r, 300));
   } finally {
     await server.stop();
     await backend.prepare({});
     backend.dropConnections();
   }
-  return { observations };
+  return { observations, logs: await takeLogs(root, c.accessLogs) };
 }
 
 async function runCase(t: TestContext, install: ApacheInstall, c: RequestCase, reports: RequestReport[]): Promise<void> {
   const backend = await RecordingBackend.start(c.backendTls ? { tls: await selfSignedCert() } : {});
   const root = await prepareServerRoot({ files: c.files, modulesDir: install.modulesDir, vars: { BACKEND: String(backend.port) } });
   try {
+    if (c.certs) installCaseCerts(root.dir, c.certs);
     t.diagnostic(c.description);
     const config = root.path(c.main);
     const ports = listenPorts(await readFile(config, 'utf8'));
@@ -182,6 +204,15 @@ async function runCase(t: TestContext, install: ApacheInstall, c: RequestCase, r
               `apache2 ${ao ? describeObservation(ao) : '(none)'}\ntsproxyd ${describeObservation(to)}${kept}`,
           );
         });
+      });
+    }
+    const logSpec = c.accessLogs;
+    if (logSpec !== undefined && ts !== undefined) {
+      await t.test('access logs agree', () => {
+        assert.ok('logs' in a, `apache2 did not serve: ${'startError' in a ? a.startError : '?'}`);
+        assert.ok('logs' in ts, `tsproxyd did not serve: ${'startError' in ts ? ts.startError : '?'}`);
+        const mismatches = compareLogs(logSpec, a.logs, ts.logs);
+        assert.ok(mismatches.length === 0, `${c.source}: access logs differ:\n${mismatches.map((m) => `  ${m}`).join('\n')}`);
       });
     }
   } finally {

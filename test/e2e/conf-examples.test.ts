@@ -67,6 +67,19 @@ function get(port: number, path: string): Promise<{ status: number; body: string
   });
 }
 
+/** A GET with request headers: the status, the body and the Set-Cookie fields of the answer. */
+function getCookies(port: number, path: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string; setCookie: string[] }> {
+  return new Promise((res, rej) => {
+    http
+      .get({ host: '127.0.0.1', port, path, headers, agent: false }, (r) => {
+        let body = '';
+        r.on('data', (d: Buffer) => (body += d.toString()));
+        r.on('end', () => res({ status: r.statusCode ?? 0, body, setCookie: r.headers['set-cookie'] ?? [] }));
+      })
+      .on('error', rej);
+  });
+}
+
 /** A WebSocket round trip: the echoed text, or "HTTP <status>" when the upgrade is refused. */
 function wsEcho(port: number, path: string): Promise<string> {
   return new Promise((res, rej) => {
@@ -112,6 +125,29 @@ function rawUpgrade(port: number, path: string, protocol: string): Promise<strin
 type Check = (port: number, seen: Seen[]) => Promise<void>;
 
 const EXAMPLES: Record<string, { checks: Record<string, Check>; todo?: string }> = {
+  'balancer.conf': {
+    checks: {
+      'new clients are spread 2:1 by loadfactor, each told its member in a ROUTEID cookie': async (p) => {
+        const routes: string[] = [];
+        for (let i = 0; i < 6; i++) {
+          const r = await getCookies(p, `/page${i}`);
+          assert.equal(r.status, 200);
+          assert.equal(r.body, `plain /page${i}`);
+          routes.push(r.setCookie.join(';'));
+        }
+        const one = 'ROUTEID=.one; path=/';
+        const two = 'ROUTEID=.two; path=/';
+        assert.deepEqual(routes, [one, two, one, one, two, one]);
+      },
+      'a client with a route stays on its member and gets no new cookie': async (p) => {
+        for (let i = 0; i < 3; i++) assert.deepEqual(await getCookies(p, '/cart', { cookie: 'ROUTEID=.two' }), { status: 200, body: 'plain /cart', setCookie: [] });
+      },
+      'WebSockets under /ws/ are balanced too': async (p, seen) => {
+        assert.equal(await wsEcho(p, '/ws/room'), 'hello /ws/room');
+        assert.equal(seen.at(-1)?.url, '/ws/room');
+      },
+    },
+  },
   'httpd.conf': {
     checks: {
       'a WebSocket under /ws/ is tunnelled': async (p, seen) => {
@@ -126,6 +162,23 @@ const EXAMPLES: Record<string, { checks: Record<string, Check>; todo?: string }>
       'a WebSocket handshake carries X-Real-IP too': async (p, seen) => {
         assert.equal(await wsEcho(p, '/ws/ip'), 'hello /ws/ip');
         assert.equal(seen.at(-1)?.headers['x-real-ip'], '127.0.0.1');
+      },
+    },
+  },
+  'status.conf': {
+    checks: {
+      'the application is proxied (the status paths are excluded from the catch-all ProxyPass)': async (p) =>
+        assert.deepEqual(await get(p, '/page'), { status: 200, body: 'plain /page' }),
+      'server-status?auto counts requests and lists the balancer members': async (p) => {
+        const r = await get(p, '/server-status?auto');
+        assert.equal(r.status, 200);
+        assert.match(r.body, /^Total Accesses: \d+$/m);
+        assert.match(r.body, /^ProxyBalancer\[0\]Name: balancer:\/\/app$/m);
+        assert.match(r.body, /^ProxyBalancer\[0\]Worker\[1\]Name: http:\/\/127\.0\.0\.1:3001$/m);
+      },
+      'the HTML page and the read-only balancer-manager': async (p) => {
+        assert.match((await get(p, '/server-status')).body, /tsproxyd Server Status for 127\.0\.0\.1/);
+        assert.match((await get(p, '/balancer-manager')).body, /LoadBalancer Status for balancer:\/\/app/);
       },
     },
   },

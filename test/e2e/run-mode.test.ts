@@ -22,7 +22,7 @@ async function freePort(): Promise<number> {
 }
 
 function run(file: string): { stderr: () => string; exit: Promise<number | null>; kill: (s: NodeJS.Signals) => void; ready: (n: number) => Promise<void> } {
-  const child = spawn(process.execPath, [CLI, '-f', file], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, [CLI, '-X', '-f', file], { stdio: ['ignore', 'ignore', 'pipe'] });
   let err = '';
   child.stderr.on('data', (d) => (err += d));
   const exit = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));

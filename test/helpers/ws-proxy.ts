@@ -79,7 +79,7 @@ export async function startTsproxyd(body: (port: number) => string, opts: { read
   for (let attempt = 0; attempt < 5; attempt++) {
     const port = await freePort();
     const file = confDir.write(`tsproxyd-${port}.conf`, `Listen 127.0.0.1:${port}\n${body(port)}\n`);
-    const child = spawn(process.execPath, [CLI, '-f', file], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, [CLI, '-X', '-f', file], { stdio: ['ignore', 'ignore', 'pipe'] });
     children.add(child);
     let err = '';
     child.stderr!.on('data', (d) => (err += d));

@@ -60,10 +60,13 @@ test('LogFormat nickname, CustomLog target and condition, GlobalLog, TransferLog
   const r = log('LogFormat', '%h %u', 'short');
   assert.equal(r.conf.server.formats.get('short')?.source, '%h %u');
   run(logConfigModule, 'CustomLog', ['|/usr/bin/rotatelogs x 86400', 'short', 'env=!dontlog'], {}, r.conf);
+  run(logConfigModule, 'CustomLog', ['|$cat >> /tmp/x.log', 'short'], {}, r.conf);
   run(logConfigModule, 'GlobalLog', ['/tmp/g.log', '%h'], {}, r.conf);
   run(logConfigModule, 'TransferLog', ['||/bin/cat'], {}, r.conf);
-  const [a, b, c] = r.conf.server.logs;
-  assert.deepEqual(a!.target, { kind: 'pipe', command: '/usr/bin/rotatelogs x 86400', shell: true });
+  const [a, shell, b, c] = r.conf.server.logs;
+  // httpd 2.4: "|prog" and "||prog" run prog directly, "|$cmd" through /bin/sh (verified with apache2)
+  assert.deepEqual(a!.target, { kind: 'pipe', command: '/usr/bin/rotatelogs x 86400', shell: false });
+  assert.deepEqual(shell!.target, { kind: 'pipe', command: 'cat >> /tmp/x.log', shell: true });
   assert.deepEqual(a!.condition, { kind: 'env', name: 'dontlog', negate: true });
   assert.equal(b!.global, true);
   assert.deepEqual(b!.target, { kind: 'file', path: '/tmp/g.log' });

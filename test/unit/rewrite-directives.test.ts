@@ -114,7 +114,11 @@ test('RewriteCond attaches to the next RewriteRule of the same scope', () => {
   assert.deepEqual([conds[1]!.pattern, conds[1]!.negate], [{ kind: 'file', test: 'f' }, true]);
   assert.deepEqual(conds[2]!.pattern, { kind: 'string', op: '=', value: '' });
   assert.deepEqual([conds[3]!.pattern, conds[3]!.negate], [{ kind: 'int', op: 'eq', value: '5' }, true]);
-  assert.deepEqual(conds[4]!.pattern, { kind: 'expr', source: "%{HTTP_HOST} == 'a'" });
+  assert.deepEqual(conds[4]!.pattern, {
+    kind: 'expr',
+    source: "%{HTTP_HOST} == 'a'",
+    node: { k: 'str', op: '==', l: [{ k: 'var', name: 'HTTP_HOST' }], r: [{ k: 'text', v: 'a' }] },
+  });
 });
 
 test('RewriteCond NC on a file test: httpd AH00665 warning, flag dropped', () => {
@@ -174,6 +178,9 @@ test('RewriteMap types and httpd\'s file checks', () => {
   assert.equal(map('m', 'dbm=sdbm:/nonexist').error, 'RewriteMap: file for map m not found:/nonexist.dir');
   assert.equal(map('m', 'dbm=ndbm:/nonexist').error, 'RewriteMap: dbm type ndbm is invalid');
   assert.equal(map('m', 'dbmx').error, 'RewriteMap: bad map:dbmx');
+  // Past httpd's checks, a dbm: map is refused: tsproxyd reads no Berkeley DB / GDBM files.
+  assert.match(map('m', 'dbm:map.txt').error ?? '', /^RewriteMap: dbm: maps are not supported by tsproxyd \(map m: default database files cannot be read\)/);
+  assert.match(map('m', 'dbm=db:map.txt').error ?? '', /map m: db database files/);
   assert.equal(map('m', 'dbd:SELECT').error, 'RewriteMap types dbd and fastdbd require mod_dbd!');
   assert.equal(map('m', 'foo:bar').error, `RewriteMap: file for map m not found:${root}/foo:bar`);
   assert.equal(map('m', 'prg:/nonexist').error, 'RewriteMap: file for map m not found:/nonexist');

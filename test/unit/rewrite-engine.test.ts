@@ -104,7 +104,8 @@ table('conditions', [
   ['-f on a directory', `RewriteCond /tmp -f\nRewriteRule ^/a$ /y [PT]`, '/a', 'pass'],
   ['!-f on a missing file', `RewriteCond /nonexistent/x !-f\nRewriteRule ^/a$ /y [PT]`, '/a', 'pt /y'],
   ['-U never holds (no sub-requests)', `RewriteCond /a -U\nRewriteRule ^/a$ /y [PT]`, '/a', 'pass'],
-  ['expr never matches (not implemented)', `RewriteCond expr "true"\nRewriteRule ^/a$ /y [PT]`, '/a', 'pass'],
+  ['expr "true"', `RewriteCond expr "true"\nRewriteRule ^/a$ /y [PT]`, '/a', 'pt /y'],
+  ['!expr', `RewriteCond expr "!true"\nRewriteRule ^/a$ /y [PT]`, '/a', 'pass'],
   ['conditions are only evaluated when the pattern matches', `RewriteCond %{HTTP:A} =1\nRewriteRule ^/a$ /y [PT]\nRewriteRule ^/b$ /z [PT]`, '/b', 'pt /z'],
 ]);
 
@@ -221,13 +222,27 @@ describe('literal prefixes (rules skipped without running their regex)', () => {
     ['RewriteRule ^/a.b /x', '/a'],
     ['RewriteRule ^/a|^/b /x', ''],
     ['RewriteRule /a /x', ''],
-    ['RewriteRule ^/a /x [NC]', ''],
+    ['RewriteRule ^/Ab/ /x [NC]', '/ab/'],
+    ['RewriteRule ^/é /x [NC]', ''],
     ['RewriteRule !^/a /x', ''],
     ['RewriteRule ^\\/a /x', ''],
   ];
   for (const [rule, prefix] of cases) {
     test(rule, () => assert.equal(literalPrefix(rewritePlan(rule).rules[0]!), prefix));
   }
+  test('[NC]: the prefix is compared without regard to case', () => {
+    const plan = rewritePlan('RewriteRule ^/Legacy/(.*) /new/$1 [NC,PT]');
+    assert.deepEqual(['/LEGACY/x', '/legacy/y', '/Legacz/x', '/Leg'].map((t) => summary(run(plan, t))), ['pt /new/x', 'pt /new/y', 'pass', 'pass']);
+  });
+  test('a first condition tested before the pattern decides as it would after it', () => {
+    const plan = rewritePlan('RewriteCond %{HTTP_HOST} ^(www)\\.\nRewriteRule ^/(.*) /b/%1/$1 [PT]');
+    assert.equal(summary(run(plan, { target: '/x', host: 'www.a' })), 'pt /b/www/x');
+    assert.equal(summary(run(plan, { target: '/x', host: 'a' })), 'pass');
+    const later = rewritePlan('RewriteCond %{HTTP:X} (a)\nRewriteRule ^/zzz - [PT]\nRewriteRule ^/(.*) /b/%1/$1 [PT]');
+    assert.equal(summary(run(later, { target: '/x', headers: { X: 'a' } })), 'pt /b//x', 'a condition of a rule whose pattern failed leaves no %N');
+    const dependent = rewritePlan('RewriteCond $1 =x\nRewriteRule ^/(.*) /b/$1 [PT]');
+    assert.equal(summary(run(dependent, '/x')), 'pt /b/x', 'a condition reading $N waits for the pattern');
+  });
   test('an alternation still matches its other branch', () => {
     assert.equal(summary(run(rewritePlan('RewriteRule ^/a|^/b /x [PT]'), '/b')), 'pt /x');
   });

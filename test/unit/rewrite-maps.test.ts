@@ -53,9 +53,16 @@ describe('txt maps', () => {
     assert.equal(store.lookup('unescape', 'a%41%2x%2541%00rest').value, 'aA%2x%41');
   });
 
-  test('prg: and dbm: maps are not supported: the default applies', () => {
-    const store = new MapStore(new Map<string, RewriteMapDef>([['p', { name: 'p', type: 'prg', file: '/bin/cat', loc: LOC }]]));
+  test('prg: a lookup takes the request\'s answer: none yet or NULL fails, an empty line is an empty value', () => {
+    const def: RewriteMapDef = { name: 'p', type: 'prg', file: '/bin/cat', argv: ['/bin/cat'], loc: LOC };
+    const store = new MapStore(new Map<string, RewriteMapDef>([['p', def]]));
+    assert.deepEqual(store.programs(), [def]);
     assert.equal(store.lookup('p', 'k').value, undefined);
+    const answers = new Map<string, string | null>([['a', 'x'], ['n', null], ['e', '']]);
+    const asked: string[] = [];
+    const a = { answer: (d: RewriteMapDef, key: string) => (asked.push(`${d.name}:${key}`), answers.get(key)) };
+    assert.deepEqual(['a', 'n', 'e', 'zz'].map((k) => store.lookup('p', k, a).value), ['x', undefined, '', undefined]);
+    assert.deepEqual(asked, ['p:a', 'p:n', 'p:e', 'p:zz']);
   });
 });
 

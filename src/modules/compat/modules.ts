@@ -39,17 +39,6 @@ const FILES = 'tsproxyd serves no files';
 const AUTH = 'tsproxyd does not authenticate or authorize requests yet';
 
 export const COMPAT_MODULES: readonly ModuleDef[] = [
-  ignored('authz_core', AUTH, [
-    ['Require', 'RAW_ARGS', 'D'],
-    ['AuthMerging', 'TAKE1', 'D'],
-    ['AuthzProviderAlias', 'RAW_ARGS', 'SV'],
-    ['AuthzSendForbiddenOnFailure', 'FLAG', 'D'],
-  ], [
-    { name: 'RequireAll', cls: 'If' },
-    { name: 'RequireAny', cls: 'If' },
-    { name: 'RequireNone', cls: 'If' },
-  ]),
-  ignored('authz_host', AUTH, []),
   ignored('authz_user', AUTH, []),
   ignored('authz_groupfile', AUTH, [['AuthGroupFile', 'TAKE1', 'D']]),
   ignored('authn_core', AUTH, [

@@ -21,6 +21,13 @@ function laxCount(name: string) {
   };
 }
 
+/** WorkerProcesses: 'auto' (0: one per core) or a count of at least 1. */
+function workerCount(w: string): { ok: true; value: number } | { ok: false; error: string } {
+  if (w.toLowerCase() === 'auto') return { ok: true, value: 0 };
+  if (/^\d+$/.test(w) && Number(w) >= 1 && Number(w) <= 256) return { ok: true, value: Number(w) };
+  return { ok: false, error: `WorkerProcesses takes 'auto' or a number from 1 to 256, not '${w}'` };
+}
+
 function laxSeconds(name: string) {
   const count = laxCount(name);
   return (w: string) => {
@@ -125,6 +132,18 @@ const errorDocument: DirectiveDef<CoreServerConf> = {
   },
 };
 
+// SetHandler: tsproxyd runs the handlers it implements (server-status, balancer-manager; src/route/handler.ts) for
+// a <Location>/<LocationMatch>; any other handler serves nothing in a proxy, and `None` clears an earlier one.
+const setHandler: DirectiveDef<CoreServerConf, CoreDirConf> = {
+  name: 'SetHandler',
+  args: 'TAKE1',
+  where: SVD,
+  help: 'a handler name that overrides any other configured handler',
+  apply(conf, [name]) {
+    if (conf.dir !== undefined) conf.dir.handler = name!;
+  },
+};
+
 // Directives that configure what a static web server or its process does; they are checked for argument counts
 // and ignored. Read-phase directives (Include, Define, LoadModule, ServerRoot…) are executed by
 // config/preprocess.ts while files are read; their rows exist so <IfDirective> and did-you-mean know them.
@@ -145,7 +164,6 @@ const accepted: DirectiveDef[] = [
   acceptRow('AllowOverride', 'RAW_ARGS', ['dir'], 'Controls what groups of directives can be configured by per-directory config files'),
   acceptRow('AllowOverrideList', 'TAKE_ARGV', ['dir'], 'Controls what individual directives can be configured by per-directory config files'),
   acceptRow('AccessFileName', 'ITERATE', SV, 'Name(s) of per-directory config files (default: .htaccess)'),
-  acceptRow('SetHandler', 'TAKE1', SVD, 'a handler name that overrides any other configured handler'),
   acceptRow('AddDefaultCharset', 'TAKE1', SVD, 'The name of the default charset to add to any Content-Type without one or \'Off\' to disable'),
   acceptRow('FileETag', 'RAW_ARGS', SVD, 'One or more of \'*\', \'None\', \'All\', or [+|-][INode|MTime|Size|Digest]'),
   acceptRow('EnableMMAP', 'FLAG', SVD, 'Controls whether memory-mapping may be used to read files'),
@@ -228,6 +246,10 @@ export const coreModule: ModuleDef<CoreServerConf, CoreDirConf> = {
     valueRow('PidFile', S, 'A file for logging the server process ID', (w) => ({ ok: true, value: w }), (c: CoreServerConf, f: string) => (c.pidFile = f)),
     valueRow('GracefulShutdownTimeout', S, 'Maximum time in seconds to wait for child processes to complete transactions during shutdown', laxSeconds('GracefulShutdownTimeout'), (c: CoreServerConf, ms: number) => (c.gracefulShutdownTimeoutMs = ms)),
     valueRow('StartServers', S, 'Number of child processes launched at server startup', laxCount('StartServers'), (c: CoreServerConf, n: number) => (c.workers ??= n)),
+    {
+      ...valueRow('WorkerProcesses', S, "Worker processes sharing the listeners: a number, or 'auto' for one per core (tsproxyd)", workerCount, (c: CoreServerConf, n: number) => (c.workers = n)),
+      tsproxydOnly: "WorkerProcesses is a tsproxyd directive (httpd's MPMs use StartServers, which tsproxyd also reads); httpd 2.4 would reject it",
+    },
     valueRow('UseCanonicalName', SVD, "How to work out the ServerName : Port when constructing URLs", (w) => parseEnum(w, ['On', 'Off', 'DNS'] as const, 'UseCanonicalName'), (c: CoreServerConf, v: 'On' | 'Off' | 'DNS') => (c.useCanonicalName = v)),
     valueRow('AllowEncodedSlashes', SV, 'Allow URLs containing \'/\' encoded as \'%2F\'', (w) => {
       const v = parseEnum(w, ['On', 'Off', 'NoDecode'] as const, 'AllowEncodedSlashes');
@@ -236,6 +258,7 @@ export const coreModule: ModuleDef<CoreServerConf, CoreDirConf> = {
     flagRow('MergeSlashes', SV, 'Controls whether consecutive slashes in the URI path are merged', (c: CoreServerConf, on) => (c.mergeSlashes = on)),
     errorDocument,
     documentRoot,
+    setHandler,
     ...accepted,
   ],
 };

@@ -15,7 +15,7 @@ export interface CoreServerConf {
   limitRequestLine?: number;
   pidFile?: string;
   gracefulShutdownTimeoutMs?: number;
-  /** Worker processes (tsproxyd's own directive; StartServers is read as a fallback). */
+  /** WorkerProcesses (tsproxyd's own directive; StartServers is read as a fallback); 0 = one per core. */
   workers?: number;
   useCanonicalName?: 'On' | 'Off' | 'DNS';
   /** DocumentRoot, resolved against ServerRoot (tsproxyd serves no files; per-directory RewriteRules see it). */

@@ -118,6 +118,10 @@ function addLog(conf: Conf, args: readonly string[], at: Site, global: boolean):
   return undefined;
 }
 
+/** httpd's default format, also known by the one built-in nickname, CLF (mod_log_config's make_config_log_state). */
+export const DEFAULT_LOG_FORMAT = '%h %l %u %t "%r" %>s %b';
+const CLF = parseLogFormat(DEFAULT_LOG_FORMAT) as LogFormat;
+
 /** After the walk: a CustomLog format word that names a LogFormat nickname (this server's or the main server's). */
 function resolveNicknames(model: ConfigModel, report: (d: Diagnostic) => void): void {
   const confOf = (s: ServerScope) => s.confs.get('log_config') as LogServerConf | undefined;
@@ -125,7 +129,7 @@ function resolveNicknames(model: ConfigModel, report: (d: Diagnostic) => void): 
   for (const server of [model.main, ...model.vhosts]) {
     for (const log of confOf(server)?.logs ?? []) {
       if (log.spec === undefined) continue;
-      const named = confOf(server)?.formats.get(log.spec) ?? main?.formats.get(log.spec);
+      const named = confOf(server)?.formats.get(log.spec) ?? main?.formats.get(log.spec) ?? (log.spec === 'CLF' ? CLF : undefined);
       if (named !== undefined) log.format = named;
       else if (!log.spec.includes('%')) {
         report({

@@ -87,12 +87,15 @@ export type LogTarget =
   | { readonly kind: 'pipe'; readonly command: string; readonly shell: boolean }
   | { readonly kind: 'syslog'; readonly facility?: string; readonly tag?: string };
 
-/** `|cmd` / `|$cmd` (through a shell) / `||cmd` (direct), `syslog[:facility[:tag]]` when allowed, else a file. */
+/**
+ * `|$cmd` runs cmd through /bin/sh; `|prog args` and `||prog args` run prog directly (httpd 2.4's APR_PROGRAM_ENV:
+ * no shell, no PATH search -- verified with apache2 2.4.71: `CustomLog "|cat >> f"` fails to start with AH00104,
+ * `"|/usr/bin/tee -a f"` and `"|$cat >> f"` work). `syslog[:facility[:tag]]` when allowed, else a file.
+ */
 export function parseLogTarget(word: string, serverRoot: string, syslog: boolean): LogTarget {
   if (word.startsWith('|')) {
-    const direct = word.startsWith('||');
-    const cmd = word.slice(direct ? 2 : 1);
-    return { kind: 'pipe', command: cmd.replace(/^\$/, ''), shell: !direct };
+    const cmd = word.slice(word.startsWith('||') ? 2 : 1);
+    return cmd.startsWith('$') ? { kind: 'pipe', command: cmd.slice(1), shell: true } : { kind: 'pipe', command: cmd, shell: false };
   }
   if (syslog && /^syslog(:|$)/.test(word)) {
     const [, facility, tag] = word.split(':');

@@ -3,7 +3,7 @@
 import { describeRewrite } from './describe.js';
 import type { Diagnostic } from '../../../grammar/ast.js';
 import { compilePcre } from '../../config/regex.js';
-import type { ConfigModel, ModuleDef, Site } from '../../config/types.js';
+import type { ConfigModel, DirScope, ModuleDef, Site } from '../../config/types.js';
 import { parseOnOff } from '../../config/values.js';
 import { COND_FLAGS, parseFlagField, RULE_FLAGS } from './flags.js';
 import { parseRewriteMap } from './maps.js';
@@ -82,6 +82,28 @@ function rewriteRule(conf: Conf, at: Site): string | undefined {
   return undefined;
 }
 
+/** Per-directory sections whose RewriteRules tsproxyd runs (src/rewrite/fixup.ts): <Location>, <LocationMatch>, <Directory /abs>. */
+function rulesRun(dir: DirScope): boolean {
+  if (dir.section === 'Location' || dir.section === 'LocationMatch') return true;
+  return dir.section === 'Directory' && dir.args.length === 1 && (dir.args[0] ?? '').startsWith('/');
+}
+
+function finish(model: ConfigModel, report: (d: Diagnostic) => void): void {
+  danglingConds(model, report);
+  for (const server of [model.main, ...model.vhosts]) {
+    for (const dir of server.dirs) {
+      const rules = (dir.confs.get('rewrite') as RewriteScope | undefined)?.rules ?? [];
+      if (rules.length === 0 || rulesRun(dir)) continue;
+      report({
+        code: 'TSP_REWRITE_SECTION_NOT_RUN',
+        severity: 'warning',
+        message: `RewriteRule in <${dir.section}${dir.args.length > 0 ? ` ${dir.args.join(' ')}` : ''}> is not run by tsproxyd: it runs the rules of <Location>, <LocationMatch> and <Directory /absolute/path> sections only`,
+        loc: rules[0]!.loc,
+      });
+    }
+  }
+}
+
 function danglingConds(model: ConfigModel, report: (d: Diagnostic) => void): void {
   const scopes: (RewriteScope | undefined)[] = [];
   for (const server of [model.main, ...model.vhosts]) {
@@ -106,7 +128,7 @@ export const rewriteModule: ModuleDef<RewriteServerConf, RewriteDirConf> = {
   source: 'mod_rewrite.c',
   createServer: () => ({ ...newScope(), maps: new Map() }),
   createDir: newScope,
-  finish: danglingConds,
+  finish,
   describe: describeRewrite,
   directives: [
     {

@@ -90,6 +90,8 @@ export const RULE_FLAGS: readonly FlagDef<RuleFlags>[] = [
   { name: 'BNE', aliases: [], value: 'required', effect: 'characters B/BCTLS must not escape', set: (f, v) => void (f.noEscapeChars = v) },
   { name: 'C', aliases: ['chain'], value: 'none', effect: 'skip the chained rules when this one fails', set: on('chain') },
   { name: 'CO', aliases: ['cookie'], value: 'optional', effect: 'set a cookie', set: (f, v, w) => void f.cookies.push(parseCookie(v, w)) },
+  // No effect here: tsproxyd maps no request to a file, so there is never a PATH_INFO (apache2 2.4.71: [PT,DPI] to a
+  // ProxyPass forwards the same URL as [PT]).
   { name: 'DPI', aliases: ['discardpath', 'D'], value: 'none', effect: 'drop PATH_INFO', set: on('discardPathInfo') },
   {
     name: 'E',
@@ -108,7 +110,18 @@ export const RULE_FLAGS: readonly FlagDef<RuleFlags>[] = [
   { name: 'END', aliases: [], value: 'none', effect: 'stop rewriting, no further rounds', set: on('end') },
   { name: 'F', aliases: ['forbidden'], value: 'none', effect: '403', set: (f) => void (f.status = 403) },
   { name: 'G', aliases: ['gone'], value: 'none', effect: '410', set: (f) => void (f.status = 410) },
-  { name: 'H', aliases: ['handler'], value: 'optional', effect: 'force a handler', set: (f, v) => void (f.handler = v) },
+  {
+    name: 'H',
+    aliases: ['handler'],
+    value: 'optional',
+    effect: 'force a handler',
+    set: (f, v, warn) => {
+      // apache2 2.4.71: [P,H=text/plain] and [PT,H=server-status] to a ProxyPass are proxied as without [H].
+      warn(`[H=${v}] has no effect in tsproxyd: a proxied request is served by mod_proxy whatever the handler (as in httpd), and tsproxyd runs no other handler`);
+      f.handler = v;
+      return undefined;
+    },
+  },
   { name: 'L', aliases: ['last'], value: 'none', effect: 'stop this ruleset', set: on('last') },
   { name: 'N', aliases: ['next'], value: 'optional', effect: 'restart the ruleset', set: (f, v, w) => void (f.next = { maxRounds: v ? numeric('N', v, w) : 32000 }) },
   { name: 'NC', aliases: ['nocase'], value: 'none', effect: 'case-insensitive pattern', set: on('noCase') },

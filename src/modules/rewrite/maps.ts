@@ -1,5 +1,7 @@
 // RewriteMap MapName MapType:MapSource [MapTypeOptions] — httpd's cmd_rewritemap, including its checks that the map
 // file exists (`RewriteMap: file for map NAME not found:PATH`), verified with apache2 2.4.71.
+// dbm: maps pass httpd's checks and are then refused: their files are Berkeley DB or GDBM databases (APR's drivers,
+// as Debian builds them), which tsproxyd cannot read; the map's source text works unchanged as a txt: map.
 import type { Loc } from '../../../grammar/ast.js';
 import { serverRootRelative, statPath } from '../shared/files.js';
 import type { InternalMap, RewriteMapDef } from './model.js';
@@ -58,6 +60,9 @@ export function parseRewriteMap(args: readonly string[], serverRoot: string, loc
   }
   if (checkfile !== undefined && statPath(checkfile).kind === 'missing') {
     return `RewriteMap: file for map ${name} not found:${checkfile}`;
+  }
+  if (def.type === 'dbm') {
+    return `RewriteMap: dbm: maps are not supported by tsproxyd (map ${name}: ${def.dbmType} database files cannot be read); use the text the database was made from as a txt: map`;
   }
   return def;
 }

@@ -1,6 +1,7 @@
 // The typed model mod_rewrite's directives compile into (httpd's rewrite_server_conf, rewrite_perdir_conf,
 // rewriterule_entry, rewritecond_entry, rewritemap_entry). Regexes are compiled once, at config time.
 import type { Loc } from '../../../grammar/ast.js';
+import type { ExprNode } from './expr.js';
 
 /** [CO=NAME:VALUE:domain[:lifetime[:path[:secure[:httponly[:samesite]]]]]]; fields may hold $N/%N/%{VAR}. */
 export interface CookieSpec {
@@ -76,7 +77,7 @@ export type CondPattern =
   | { readonly kind: 'string'; readonly op: StringOp; readonly value: string }
   | { readonly kind: 'int'; readonly op: IntOp; readonly value: string }
   | { readonly kind: 'file'; readonly test: FileTest }
-  | { readonly kind: 'expr'; readonly source: string };
+  | { readonly kind: 'expr'; readonly source: string; readonly node: ExprNode };
 
 export interface RewriteCond {
   /** TestString with %<X> already turned into %{X}; expanded per request. */

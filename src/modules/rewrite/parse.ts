@@ -2,6 +2,7 @@
 // parseargline(), not with ap_getword_conf(); CondPattern operators; the substitution's kind.
 import { compilePcre } from '../../config/regex.js';
 import { isSpace, trimSpace } from '../../config/values.js';
+import { parseExpr } from './expr.js';
 import type { CondPattern, FileTest, IntOp, StringOp, Substitution } from './model.js';
 
 export interface ArgLine {
@@ -74,7 +75,11 @@ export function parseCondPattern(testString: string, raw: string, nocase: boolea
   let negate = raw.startsWith('!');
   const p = negate ? raw.slice(1) : raw;
   let pattern: CondPattern | undefined;
-  if (testString.toLowerCase() === 'expr') pattern = { kind: 'expr', source: p };
+  if (testString.toLowerCase() === 'expr') {
+    const e = parseExpr(p);
+    if (!e.ok) return { ok: false, error: e.error };
+    pattern = { kind: 'expr', source: p, node: e.node };
+  }
   else if (p.length >= 2 && p[0] === '-') {
     const file = p.length === 2 ? FILE_TESTS[p[1]!] : undefined;
     const intOp = p.length > 3 ? p.slice(1, 3) : '';

@@ -2,6 +2,7 @@
 // settings. Like `httpd -t`, certificate and CA files must exist (relative paths resolve against ServerRoot).
 // SSLProxy* directives stand at server/vhost level or in <Proxy>/<ProxyMatch> (2.4.30+), nowhere else.
 import { acceptRow } from '../../config/rows.js';
+import { checkTlsSites } from '../../tls/check.js';
 import type { DirectiveDef, ModuleDef, Site, Where } from '../../config/types.js';
 import { parseOnOff } from '../../config/values.js';
 import { atoi, serverRootRelative, statPath } from '../shared/files.js';
@@ -47,6 +48,7 @@ export interface SslServerConf extends SslDirSettings {
   certificateChainFile?: string;
   protocols?: TlsProtocol[];
   honorCipherOrder?: boolean;
+  strictSniVHostCheck?: boolean;
   sessionCache?: CacheSpec;
   sessionCacheTimeout?: number;
   useStapling?: boolean;
@@ -139,6 +141,7 @@ const rows: Row[] = [
   row('SSLVerifyDepth', 'TAKE1', ANY, "SSL Client verify depth ('N' - number of intermediate certificates)", (w) => depth('SSLVerifyDepth', w[0] ?? ''), (c, v) => void (settings(c).verifyDepth = v)),
   row('SSLProtocol', 'RAW_ARGS', S_V, `Enable or disable various SSL protocols ${PROTO}`, (w, at) => protocols('SSLProtocol', w, at), (c, v) => void (c.server.protocols = v)),
   row('SSLCipherSuite', 'TAKE12', ANY, "Colon-delimited list of permitted SSL Ciphers, optional preceded by protocol identifier ('XXX:...:XXX' - see manual)", cipherSuite, (c, v) => void (settings(c).cipherSuite = { ...settings(c).cipherSuite, [v.protocol]: v.spec })),
+  row('SSLStrictSNIVHostCheck', 'FLAG', S_V, 'Strict SNI virtual host checking', flag('SSLStrictSNIVHostCheck'), (c, v) => void (c.server.strictSniVHostCheck = v)),
   row('SSLHonorCipherOrder', 'FLAG', S_V, "Use the server's cipher ordering preference", flag('SSLHonorCipherOrder'), (c, v) => void (c.server.honorCipherOrder = v)),
   row('SSLOptions', 'RAW_ARGS', ANY, "Set one or more options to configure the SSL engine('[+-]option[=value] ...' - see manual)", (w) => sslOptions('SSLOptions', w), (c, v) => void settings(c).options.push(...v)),
   row('SSLSessionCache', 'TAKE1', S_V, "SSL Session Cache storage ('none', 'nonenotnull', 'dbm:/path/to/file')", (w) => cacheSpec('SSLSessionCache', w[0] ?? '', false), (c, v) => void (c.server.sessionCache = v)),
@@ -166,7 +169,6 @@ const acceptedRows = [
   acceptRow('SSLSessionTickets', 'FLAG', S_V, 'Enable or disable TLS session tickets'),
   acceptRow('SSLSessionTicketKeyFile', 'TAKE1', S_V, 'TLS session ticket encryption/decryption key file (RFC 5077) (\'/path/to/file\' - file with 48 bytes of random data)'),
   acceptRow('SSLCompression', 'FLAG', S_V, 'Enable SSL level compression (`on\', `off\')'),
-  acceptRow('SSLStrictSNIVHostCheck', 'FLAG', S_V, "Strict SNI virtual host checking"),
   acceptRow('SSLInsecureRenegotiation', 'FLAG', S_V, 'Enable support for insecure renegotiation'),
   acceptRow('SSLOpenSSLConfCmd', 'TAKE2', S_V, 'OpenSSL configuration command'),
   acceptRow('SSLCADNRequestFile', 'TAKE1', S_V, "SSL CA Distinguished Name file ('/path/to/file' - PEM encoded)"),
@@ -215,4 +217,5 @@ export const sslModule: ModuleDef<SslServerConf, SslDirConf> = {
   createServer: () => ({ certificateFiles: [], certificateKeyFiles: [], randomSeeds: [], options: [], proxy: {} }),
   createDir: () => ({ options: [], proxy: {} }),
   directives: [...rows, ...acceptedRows],
+  finish: checkTlsSites,
 };

@@ -56,6 +56,8 @@ export interface BackendRequest {
   complete: boolean;
   /** An upgrade request: every byte received on its connection after the head (latin1); "" otherwise. */
   afterHead?: string;
+  /** With `backendTls`: the SNI name the proxy sent ("" = none). */
+  sni?: string;
   /** The status the backend answered (0 = none yet, or it dropped the connection). */
   answered?: number;
 }
@@ -80,7 +82,7 @@ export class RecordingBackend {
   private listening = true;
   private readonly pending = new Set<Promise<void>>();
 
-  private constructor(server: Server, port: number) {
+  private constructor(server: Server, port: number, private readonly tls = false) {
     this.server = server;
     this.port = port;
   }
@@ -97,7 +99,7 @@ export class RecordingBackend {
     });
     const addr = server.address();
     if (addr === null || typeof addr === 'string') throw new Error('backend: unexpected address');
-    const backend = new RecordingBackend(server, addr.port);
+    const backend = new RecordingBackend(server, addr.port, opts.tls !== undefined);
     backend.attach(opts.tls ? 'secureConnection' : 'connection');
     return backend;
   }
@@ -135,6 +137,7 @@ export class RecordingBackend {
       complete: false,
       afterHead: '',
       answered: 0,
+      ...(this.tls ? { sni: String((req.socket as Socket & { servername?: string | false }).servername || '') } : {}),
     };
     this.received.push(record);
     return record;

@@ -5,7 +5,11 @@
 // With `after`, the connection stays open once the response is complete (a 101's head, or a whole refusal): the
 // client sends more bytes (into the tunnel, or a smuggling probe after a refused upgrade) and keeps what comes back.
 // Bytes after the request head in `bytes` (a "pre-payload") go out in the same write as the head.
-import { connect } from 'node:net';
+// With `tls` the same happens over TLS (https/wss listeners): the server's certificate is not verified, but what
+// the handshake showed is recorded: the certificate's CN (which one SNI selected) and the chain the server sent, the
+// protocol, cipher and ALPN agreed, whether an offered session was resumed, and any TLS alert.
+import { connect, type Socket } from 'node:net';
+import { connect as tlsConnect, type DetailedPeerCertificate, type TLSSocket } from 'node:tls';
 
 export type Field = readonly [string, string];
 
@@ -27,6 +31,73 @@ export interface RawResponse extends Partial<RawHead> {
   readonly durationMs: number;
   /** With `after`: the bytes that came back after the response, and whether the server closed within the wait. */
   readonly after?: AfterResponse;
+  /** Over TLS: what the handshake showed. */
+  readonly tls?: TlsResponse;
+}
+
+export interface TlsClientOptions {
+  /** SNI; none when undefined (Node sends none for an IP address). */
+  readonly servername?: string;
+  /** A client certificate and key (PEM). */
+  readonly cert?: Buffer;
+  readonly key?: Buffer;
+  readonly alpn?: readonly string[];
+  /** Protocol bounds and TLS 1.2 cipher list to offer (Node's minVersion, maxVersion, ciphers). */
+  readonly minVersion?: 'TLSv1.2' | 'TLSv1.3';
+  readonly maxVersion?: 'TLSv1.2' | 'TLSv1.3';
+  readonly ciphers?: string;
+  /** A session to resume (from tlsSession()). */
+  readonly session?: Buffer;
+}
+
+export interface TlsResponse {
+  /** The handshake completed (from the client's side). */
+  readonly handshake: boolean;
+  /** The subject CN of the certificate the server presented. */
+  readonly peerCN?: string;
+  /** Subject CNs of every certificate the server sent (leaf first): the chain, SSLCertificateChainFile. */
+  readonly chain?: readonly string[];
+  readonly protocol?: string;
+  /** The cipher suite agreed (OpenSSL's name). */
+  readonly cipher?: string;
+  /** The ALPN protocol agreed, if any. */
+  readonly alpn?: string;
+  /** The TLS alert the server sent, as OpenSSL names it ("certificate required"), if any. */
+  readonly alert?: string;
+  /** With `session`: the server resumed it (no full handshake). */
+  readonly resumed?: boolean;
+}
+
+/**
+ * A TLS session from the server (a TLS 1.3 ticket, or a TLS 1.2 session), from a handshake that sends no request:
+ * what a browser keeps to resume its next connection. Undefined when the server issued none within 2 s.
+ */
+export function tlsSession(opts: { readonly host?: string; readonly port: number; readonly tls: TlsClientOptions }): Promise<Buffer | undefined> {
+  return new Promise((resolve) => {
+    const t = opts.tls;
+    let session: Buffer | undefined;
+    const socket = tlsConnect({
+      host: opts.host ?? '127.0.0.1',
+      port: opts.port,
+      rejectUnauthorized: false,
+      ...(t.servername !== undefined ? { servername: t.servername } : {}),
+      ...(t.cert && t.key ? { cert: t.cert, key: t.key } : {}),
+      ...(t.minVersion ? { minVersion: t.minVersion } : {}),
+      ...(t.maxVersion ? { maxVersion: t.maxVersion } : {}),
+    });
+    const done = (): void => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(session);
+    };
+    const timer = setTimeout(done, 2000);
+    socket.on('session', (s: Buffer) => {
+      session = s;
+      setTimeout(done, 50); // TLS 1.3 servers may send more than one ticket: keep the last
+    });
+    socket.on('error', done);
+    socket.on('close', done);
+  });
 }
 
 export interface AfterResponse {
@@ -48,6 +119,13 @@ export interface SendOptions {
    * passes, or `untilBytes` bytes have come back.
    */
   readonly after?: { readonly send: Buffer; readonly waitMs: number; readonly untilBytes?: number };
+  /** Speak TLS (certificate not verified). */
+  readonly tls?: TlsClientOptions;
+}
+
+/** "…:tlsv13 alert certificate required:…" → "certificate required". */
+export function tlsAlertOf(message: string): string | undefined {
+  return /(?:sslv3|tlsv1[0-9]*) alert ([a-z ]+)/i.exec(message)?.[1]?.trim();
 }
 
 interface Parsed {
@@ -139,7 +217,24 @@ export function sendRaw(opts: SendOptions): Promise<RawResponse> {
     const chunks: Buffer[] = [];
     let settled = false;
     let bodySent = opts.continueWaitMs === undefined;
-    const socket = connect({ host: opts.host ?? '127.0.0.1', port: opts.port });
+    const host = opts.host ?? '127.0.0.1';
+    const t = opts.tls;
+    let tlsSeen: { handshake: boolean; peerCN?: string; chain?: string[]; protocol?: string; cipher?: string; alpn?: string; alert?: string; resumed?: boolean } | undefined;
+    const socket: Socket = t
+      ? tlsConnect({
+          host,
+          port: opts.port,
+          rejectUnauthorized: false,
+          ...(t.servername !== undefined ? { servername: t.servername } : {}),
+          ...(t.cert && t.key ? { cert: t.cert, key: t.key } : {}),
+          ...(t.alpn ? { ALPNProtocols: [...t.alpn] } : {}),
+          ...(t.minVersion ? { minVersion: t.minVersion } : {}),
+          ...(t.maxVersion ? { maxVersion: t.maxVersion } : {}),
+          ...(t.ciphers ? { ciphers: t.ciphers } : {}),
+          ...(t.session ? { session: t.session } : {}),
+        })
+      : connect({ host, port: opts.port });
+    if (t) tlsSeen = { handshake: false };
     const split = opts.bytes.indexOf(CRLFCRLF);
     const headBytes = split < 0 ? opts.bytes : opts.bytes.subarray(0, split + 4);
     const bodyBytes = split < 0 ? Buffer.alloc(0) : opts.bytes.subarray(split + 4);
@@ -155,12 +250,13 @@ export function sendRaw(opts: SendOptions): Promise<RawResponse> {
       if (afterTimer) clearTimeout(afterTimer);
       socket.destroy();
       const durationMs = Date.now() - started;
+      const tls = tlsSeen ? { tls: { ...tlsSeen } } : {};
       if (typeof p === 'string') {
-        resolve({ interim: [], body: Buffer.alloc(0), trailers: [], error: `unparsable response: ${p}`, raw, durationMs });
+        resolve({ interim: [], body: Buffer.alloc(0), trailers: [], error: `unparsable response: ${p}`, raw, durationMs, ...tls });
         return;
       }
       const why = error ?? (p.final === undefined ? (raw.length ? 'connection closed in the response head' : 'connection closed without a response') : !p.complete ? 'connection closed in the body' : undefined);
-      resolve({ ...(p.final ?? {}), interim: p.interim, body: p.body, trailers: p.trailers, ...(why ? { error: why } : {}), raw, durationMs, ...(after ? { after } : {}) });
+      resolve({ ...(p.final ?? {}), interim: p.interim, body: p.body, trailers: p.trailers, ...(why ? { error: why } : {}), raw, durationMs, ...(after ? { after } : {}), ...tls });
     };
     /** The `after` phase: done when the server closes, the wait is over, or enough bytes came back. */
     const finishAfter = (closed: boolean, waited: boolean): void => {
@@ -196,7 +292,26 @@ export function sendRaw(opts: SendOptions): Promise<RawResponse> {
     };
 
     const timer = setTimeout(() => finish(false, `no complete response within ${opts.timeoutMs ?? 10_000} ms`), opts.timeoutMs ?? 10_000);
-    socket.on('connect', () => {
+    socket.on(t ? 'secureConnect' : 'connect', () => {
+      if (t && tlsSeen) {
+        const s = socket as TLSSocket;
+        const leaf = s.getPeerCertificate(true);
+        const cn = leaf?.subject?.CN;
+        tlsSeen.handshake = true;
+        if (typeof cn === 'string') tlsSeen.peerCN = cn;
+        // Node links each certificate the server sent to its issuer among them; a self-signed one links to itself.
+        const chain: string[] = [];
+        for (let c: DetailedPeerCertificate | undefined = leaf; c?.raw !== undefined && chain.length < 10; c = c.issuerCertificate === c ? undefined : c.issuerCertificate) {
+          chain.push(String(c.subject?.CN ?? '?'));
+        }
+        tlsSeen.chain = chain;
+        const protocol = s.getProtocol();
+        if (protocol) tlsSeen.protocol = protocol;
+        const cipher = s.getCipher()?.name;
+        if (cipher) tlsSeen.cipher = cipher;
+        if (t.session) tlsSeen.resumed = s.isSessionReused();
+        if (typeof s.alpnProtocol === 'string') tlsSeen.alpn = s.alpnProtocol;
+      }
       if (opts.continueWaitMs === undefined) {
         socket.write(opts.bytes);
         return;
@@ -217,6 +332,10 @@ export function sendRaw(opts: SendOptions): Promise<RawResponse> {
     });
     socket.on('end', () => finish(true));
     socket.on('close', () => finish(true));
-    socket.on('error', (e: Error) => finish(true, chunks.length ? undefined : `socket error: ${e.message}`));
+    socket.on('error', (e: Error) => {
+      const alert = tlsSeen ? tlsAlertOf(e.message) : undefined;
+      if (tlsSeen && alert !== undefined) tlsSeen.alert = alert;
+      finish(true, chunks.length ? undefined : `socket error: ${e.message}`);
+    });
   });
 }

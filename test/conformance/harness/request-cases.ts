@@ -7,7 +7,9 @@
 //   _X                   shared file, written to every ServerRoot as X (_common.conf -> common.conf)
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, relative } from 'node:path';
+import type { AccessLogSpec } from './access-logs.js';
 import type { BackendBehaviour } from './backend.js';
+import type { CaseCertsSpec, ClientCertName } from './case-certs.js';
 import { filesUnder, sharedTemplates, toPosix } from './cases.js';
 import type { TemplateFile } from './server-root.js';
 import { expandFrames } from './ws-frames.js';
@@ -25,6 +27,8 @@ export interface ExpectedBackendRequest {
   readonly body?: string;
   /** An upgrade request: the bytes the backend received on that connection after the head ("" = none). */
   readonly afterHead?: string;
+  /** With `backendTls`: the SNI name the proxy sent to the backend ("" = none). */
+  readonly sni?: string;
 }
 
 /** What came back on the client's connection after the response, once `after.send` was sent. */
@@ -49,6 +53,46 @@ export interface Expectation {
   readonly body?: string;
   /** With the request's `after`: what came back after the response. */
   readonly after?: AfterExpectation;
+  /** Over TLS: what the client's handshake showed. */
+  readonly tls?: TlsExpectation;
+}
+
+export interface TlsExpectation {
+  /** The handshake completed on the client's side. */
+  readonly handshake?: boolean;
+  /** CN of the certificate the server presented (which one SNI selected). */
+  readonly peerCN?: string;
+  /** Subject CNs of the certificates the server sent, leaf first. */
+  readonly chain?: readonly string[];
+  readonly protocol?: string;
+  readonly cipher?: string;
+  readonly alpn?: string;
+  /** The TLS alert the client received ("certificate required"); null = none. */
+  readonly alert?: string | null;
+  /** With the request's `resume`: the server resumed the session. */
+  readonly resumed?: boolean;
+}
+
+/**
+ * Send the request over TLS (the server's certificate is not verified; its CN is recorded). `servername`: the SNI
+ * (none by default: the client connects to 127.0.0.1); `clientCert`: present certs/client.crt (signed by the case's
+ * CA; `true` means "client") or certs/rogue.crt (self-signed); `alpn`: protocols to offer; `minVersion`,
+ * `maxVersion`, `ciphers`: what the client offers; `resume`: offer a session from an earlier handshake.
+ */
+export interface TlsRequestSpec {
+  readonly servername?: string;
+  readonly clientCert?: boolean | ClientCertName;
+  readonly alpn?: readonly string[];
+  readonly minVersion?: 'TLSv1.2' | 'TLSv1.3';
+  readonly maxVersion?: 'TLSv1.2' | 'TLSv1.3';
+  /** The TLS 1.2 cipher list the client offers (OpenSSL syntax). */
+  readonly ciphers?: string;
+  /**
+   * First a handshake without a request (same servername, versions, certificate) to get a session from the server,
+   * then the request on a new connection that offers to resume it. `{"servername": "b.test"}`: get the session
+   * with that SNI instead (resuming across virtual hosts).
+   */
+  readonly resume?: boolean | { readonly servername: string };
 }
 
 export interface CompareOptions {
@@ -80,6 +124,8 @@ export interface RequestSpec {
    */
   readonly after?: { readonly send: string; readonly waitMs?: number };
   readonly compare?: CompareOptions;
+  /** Over TLS (overrides the case's `tls`; false = plain TCP). */
+  readonly tls?: TlsRequestSpec | boolean;
   /** What apache2 answers (asserted against apache2 on every run). */
   readonly expect: Expectation;
   /** tsproxyd deliberately answers differently: what it must answer instead, and why. */
@@ -98,6 +144,12 @@ export interface RequestCaseFile {
   readonly backend?: BackendBehaviour;
   /** The recording backend speaks HTTPS (wss://, https://) with a self-signed certificate made at test time. */
   readonly backendTls?: boolean;
+  /** Access logs both servers write, compared line by line after the case (harness/access-logs.ts). */
+  readonly accessLogs?: AccessLogSpec;
+  /** Certificates made at run time into @SERVERROOT@/certs/ (harness/case-certs.ts). */
+  readonly certs?: CaseCertsSpec;
+  /** Every request over TLS unless it says otherwise (`"tls": true` = TLS without SNI or client certificate). */
+  readonly tls?: TlsRequestSpec | boolean;
   readonly requests: readonly RequestSpec[];
 }
 
@@ -156,6 +208,12 @@ export async function loadRequestCases(dir: string): Promise<RequestCase[]> {
     cases.push({ ...table, name, source, main: 'config.conf', files: [...shared, ...own] });
   }
   return cases;
+}
+
+/** The TLS options of a request (its own `tls`, else the case's), or undefined for plain TCP. */
+export function tlsOf(c: RequestCaseFile, r: RequestSpec): TlsRequestSpec | undefined {
+  const t = r.tls ?? c.tls;
+  return t === undefined || t === false ? undefined : t === true ? {} : t;
 }
 
 /** The bytes of a request spec: lines joined with CRLF, {{repeat:TEXT:N}} and {{ws:TEXT}} expanded, placeholders rendered. */

@@ -1,8 +1,8 @@
 // What one request showed (the client's view and the backend's), the check of apache2's answer against the case's
 // recorded expectation, and the differential rule tsproxyd versus apache2.
 import type { BackendRequest } from './backend.js';
-import type { Field, RawResponse } from './raw-client.js';
-import type { CompareOptions, Expectation, HeaderExpect } from './request-cases.js';
+import type { Field, RawResponse, TlsResponse } from './raw-client.js';
+import type { CompareOptions, Expectation, HeaderExpect, TlsExpectation } from './request-cases.js';
 import { checkAfter, checkAfterHead, compareUpgrade, describeAfter, describeAfterHead, type AfterObservation } from './upgrade-compare.js';
 
 export interface Observation {
@@ -17,6 +17,8 @@ export interface Observation {
   readonly durationMs: number;
   /** With the request's `after`: what came back after the response. */
   readonly after?: AfterObservation;
+  /** Over TLS: the handshake as the client saw it. */
+  readonly tls?: TlsResponse;
 }
 
 export function observe(r: RawResponse, backend: readonly BackendRequest[]): Observation {
@@ -30,7 +32,32 @@ export function observe(r: RawResponse, backend: readonly BackendRequest[]): Obs
     backend,
     durationMs: r.durationMs,
     ...(r.after ? { after: { back: r.after.back.toString('latin1'), closed: r.after.closed } } : {}),
+    ...(r.tls ? { tls: r.tls } : {}),
   };
+}
+
+const TLS_FIELDS = ['handshake', 'peerCN', 'chain', 'protocol', 'cipher', 'alpn', 'alert', 'resumed'] as const;
+const same = (a: unknown, b: unknown): boolean => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+
+function checkTls(got: TlsResponse | undefined, want: TlsExpectation, out: string[]): void {
+  if (got === undefined) {
+    out.push('tls: the request was not sent over TLS');
+    return;
+  }
+  for (const k of TLS_FIELDS) {
+    const w = want[k];
+    if (w === undefined) continue;
+    const g = got[k] ?? null;
+    if (!same(w, g)) out.push(`tls ${k}: want ${JSON.stringify(w)}, got ${JSON.stringify(g)}`);
+  }
+}
+
+/** tsproxyd's handshake versus apache2's: the same certificate, protocol, ALPN and alert. */
+function compareTls(a: TlsResponse | undefined, t: TlsResponse | undefined, out: string[]): void {
+  if (a === undefined || t === undefined) return;
+  for (const k of TLS_FIELDS) {
+    if (!same(a[k], t[k])) out.push(`tls ${k}: apache2 ${JSON.stringify(a[k] ?? null)}, tsproxyd ${JSON.stringify(t[k] ?? null)}`);
+  }
 }
 
 const values = (fields: readonly Field[], name: string): string[] =>
@@ -56,6 +83,7 @@ export function checkExpectation(o: Observation, e: Expectation): string[] {
   if (e.headers) checkHeaders('response header', o.headers, e.headers, out);
   if (e.body !== undefined && e.body !== o.body) out.push(`response body: want ${JSON.stringify(e.body)}, got ${JSON.stringify(o.body)}`);
   if (e.after) checkAfter(o.after, e.after, out);
+  if (e.tls) checkTls(o.tls, e.tls, out);
   if (e.backend) {
     if (e.backend.length !== o.backend.length) {
       out.push(`backend received ${o.backend.length} request(s) ${JSON.stringify(o.backend.map((b) => `${b.method} ${b.target}`))}, want ${e.backend.length}`);
@@ -67,6 +95,7 @@ export function checkExpectation(o: Observation, e: Expectation): string[] {
       if (want.method !== undefined && want.method !== got.method) out.push(`${at} method: want ${want.method}, got ${got.method}`);
       if (want.target !== undefined && want.target !== got.target) out.push(`${at} target: want ${JSON.stringify(want.target)}, got ${JSON.stringify(got.target)}`);
       if (want.body !== undefined && want.body !== got.body) out.push(`${at} body: want ${JSON.stringify(want.body)}, got ${JSON.stringify(got.body)}`);
+      if (want.sni !== undefined && want.sni !== got.sni) out.push(`${at} SNI: want ${JSON.stringify(want.sni)}, got ${JSON.stringify(got.sni)}`);
       if (want.headers) checkHeaders(`${at} header`, got.headers, want.headers, out);
       checkAfterHead(at, got, want, out);
       if (want.headerOrder) {
@@ -130,6 +159,7 @@ export function compareObservations(a: Observation, t: Observation, opts: Compar
     if (ba.target !== bt.target) out.push(`${at} target: apache2 ${JSON.stringify(ba.target)}, tsproxyd ${JSON.stringify(bt.target)}`);
     if (ba.httpVersion !== bt.httpVersion) out.push(`${at} HTTP version: apache2 ${ba.httpVersion}, tsproxyd ${bt.httpVersion}`);
     if (ba.body !== bt.body) out.push(`${at} body: apache2 ${JSON.stringify(ba.body)}, tsproxyd ${JSON.stringify(bt.body)}`);
+    if (ba.sni !== bt.sni) out.push(`${at} SNI: apache2 ${JSON.stringify(ba.sni)}, tsproxyd ${JSON.stringify(bt.sni)}`);
     compareFieldGroups(`${at} header`, ba.headers, bt.headers, (h) => ignore.has(h), out);
     if (opts.order) {
       const na = ba.headers.map(([k]) => k).filter((k) => !ignore.has(k.toLowerCase()));
@@ -139,6 +169,7 @@ export function compareObservations(a: Observation, t: Observation, opts: Compar
   }
 
   compareUpgrade(a, t, out);
+  compareTls(a.tls, t.tls, out);
   const passedThrough = fromBackend(a, backendStatus);
   const listed = new Set((opts.responseHeaders ?? []).map((h) => h.toLowerCase()));
   // A 101's Connection says the protocol switched: it is compared.
@@ -154,13 +185,14 @@ export function compareObservations(a: Observation, t: Observation, opts: Compar
 /** A compact account of an observation, for failure messages and the record mode. */
 export function describeObservation(o: Observation): string {
   const lines = [`status ${o.status || 'none'}${o.error ? ` (${o.error})` : ''}${o.interim.length ? ` after ${o.interim.join(',')}` : ''} in ${o.durationMs} ms`];
+  if (o.tls) lines.push(`  tls: ${JSON.stringify(o.tls)}`);
   for (const [k, v] of o.headers) lines.push(`  < ${k}: ${v}`);
   if (o.body) lines.push(`  < body ${JSON.stringify(o.body.length > 300 ? o.body.slice(0, 300) + '…' : o.body)}`);
   for (const [k, v] of o.trailers) lines.push(`  < trailer ${k}: ${v}`);
   lines.push(...describeAfter(o.after));
   if (o.backend.length === 0) lines.push('  backend: nothing received');
   for (const b of o.backend) {
-    lines.push(`  backend: ${b.method} ${b.target} HTTP/${b.httpVersion}${b.complete ? '' : ' (body incomplete)'}`);
+    lines.push(`  backend: ${b.method} ${b.target} HTTP/${b.httpVersion}${b.complete ? '' : ' (body incomplete)'}${b.sni !== undefined ? ` (SNI ${JSON.stringify(b.sni)})` : ''}`);
     for (const [k, v] of b.headers) lines.push(`    > ${k}: ${v}`);
     if (b.body) lines.push(`    > body ${JSON.stringify(b.body.length > 300 ? b.body.slice(0, 300) + '…' : b.body)}`);
     for (const [k, v] of b.trailers) lines.push(`    > trailer ${k}: ${v}`);
@@ -188,6 +220,7 @@ export function suggestExpectation(o: Observation): Expectation {
   return {
     status: o.status,
     ...(o.after ? { after: { back: o.after.back, closed: o.after.closed } } : {}),
+    ...(o.tls ? { tls: { handshake: o.tls.handshake, ...(o.tls.peerCN ? { peerCN: o.tls.peerCN } : {}), ...(o.tls.protocol ? { protocol: o.tls.protocol } : {}), ...(o.tls.cipher ? { cipher: o.tls.cipher } : {}), ...(o.tls.alpn ? { alpn: o.tls.alpn } : {}), ...(o.tls.resumed !== undefined ? { resumed: o.tls.resumed } : {}), alert: o.tls.alert ?? null } } : {}),
     ...(o.interim.length ? { interim: o.interim } : {}),
     ...(headers.length ? { headers: headerDict(headers) } : {}),
     backend: o.backend.map((b) => ({
@@ -196,6 +229,7 @@ export function suggestExpectation(o: Observation): Expectation {
       headerOrder: b.headers.map(([k]) => k),
       headers: headerDict(b.headers),
       ...(b.body ? { body: b.body } : {}),
+      ...(b.sni !== undefined ? { sni: b.sni } : {}),
       ...(b.afterHead !== undefined && b.afterHead !== '' ? { afterHead: b.afterHead } : {}),
     })),
   };
