@@ -3,6 +3,7 @@
 // lease sees the sticky cookie, and RewriteRule [P] to a balancer gets a lease too.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { factsFor } from '../helpers/facts.js';
 import { loadConfig } from '../../src/config/load.js';
 import { compilePlan } from '../../src/route/compile.js';
 import { route } from '../../src/route/route.js';
@@ -14,20 +15,7 @@ function plan(text: string): Plan {
   return compilePlan(r.model);
 }
 
-function facts(target: string, headers: Record<string, string> = {}): RequestFacts {
-  const h: Record<string, string> = { host: 'h.test', ...headers };
-  return {
-    method: 'GET',
-    target,
-    host: 'h.test',
-    localAddress: '127.0.0.1',
-    localPort: 80,
-    remoteAddress: '127.0.0.1',
-    remotePort: 50000,
-    tls: false,
-    header: (n) => h[n.toLowerCase()],
-  };
-}
+const facts = (target: string, headers: Record<string, string> = {}): RequestFacts => factsFor(target, headers);
 
 type Forward = Extract<Decision, { kind: 'forward' }>;
 const forward = (d: Decision): Forward => {

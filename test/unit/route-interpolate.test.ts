@@ -2,6 +2,7 @@
 // (RewriteRule [E=]) in ProxyPass paths and URLs, matched in config order outside the prefix index.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { factsFor } from '../helpers/facts.js';
 import { loadConfig } from '../../src/config/load.js';
 import { compilePlan } from '../../src/route/compile.js';
 import { interpolateEnv } from '../../src/route/interpolate.js';
@@ -14,19 +15,7 @@ function plan(text: string): Plan {
   return compilePlan(r.model);
 }
 
-function facts(target: string): RequestFacts {
-  return {
-    method: 'GET',
-    target,
-    host: 'h.test',
-    localAddress: '127.0.0.1',
-    localPort: 80,
-    remoteAddress: '127.0.0.1',
-    remotePort: 50000,
-    tls: false,
-    header: (n) => (n.toLowerCase() === 'host' ? 'h.test' : undefined),
-  };
-}
+const facts = (target: string): RequestFacts => factsFor(target);
 
 function outcome(p: Plan, target: string): string {
   const d = route(p, facts(target));

@@ -3,6 +3,7 @@
 // path skips. The tunnel itself is tested end to end in test/e2e and against apache2 in test/conformance.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { factsFor } from '../helpers/facts.js';
 import { loadConfig } from '../../src/config/load.js';
 import { compilePlan } from '../../src/route/compile.js';
 import { route } from '../../src/route/route.js';
@@ -15,20 +16,7 @@ function plan(text: string): Plan {
   return compilePlan(r.model);
 }
 
-function facts(target: string, upgrade?: string): RequestFacts {
-  const headers: Record<string, string> = { host: 'h.test', ...(upgrade !== undefined ? { upgrade } : {}) };
-  return {
-    method: 'GET',
-    target,
-    host: 'h.test',
-    localAddress: '127.0.0.1',
-    localPort: 80,
-    remoteAddress: '127.0.0.1',
-    remotePort: 50000,
-    tls: false,
-    header: (n) => headers[n.toLowerCase()],
-  };
-}
+const facts = (target: string, upgrade?: string): RequestFacts => factsFor(target, upgrade !== undefined ? { upgrade } : {});
 
 /** "ws://b:1/x upgrade=websocket", "http://b:1/x plain", "426 Upgrade: WebSocket", "404". */
 function outcome(p: Plan, target: string, upgrade?: string): string {
