@@ -35,6 +35,7 @@ import type { AuthzDirConf } from '../modules/authz/types.js';
 import { LOCAL_HANDLERS } from '../modules/authz/directives.js';
 import type { HandlerScope } from '../status/types.js';
 import type { CompiledLocation, CompiledRule, ServerRouting, VhostAddr } from './routing.js';
+import type { CompiledProxySection, SectionAuthz } from './access.js';
 import type { Backend, Plan, ProxySettings, ServerPlan } from './types.js';
 
 const DEFAULT_TIMEOUT_MS = 60_000;
@@ -151,8 +152,7 @@ function compileLocation(dir: DirScope, balancers: ReadonlyMap<string, BalancerD
   }
   const rewrite = dir.confs.get('rewrite') as RewriteDirConf | undefined;
   const handler = (dir.confs.get('core') as CoreDirConf | undefined)?.handler?.toLowerCase();
-  const az = dir.confs.get('authz_core') as AuthzDirConf | undefined;
-  const authz = az?.node !== undefined ? { node: az.node, merging: az.merging ?? 'Off' } : undefined;
+  const authz = sectionAuthz(dir);
   return {
     kind,
     path: kind === 'prefix' ? toBytes(path) : path,
@@ -166,6 +166,24 @@ function compileLocation(dir: DirScope, balancers: ReadonlyMap<string, BalancerD
 }
 
 const isLocation = (d: DirScope) => d.section === 'Location' || d.section === 'LocationMatch';
+
+function sectionAuthz(dir: DirScope): SectionAuthz | undefined {
+  const az = dir.confs.get('authz_core') as AuthzDirConf | undefined;
+  return az?.node !== undefined ? { node: az.node, merging: az.merging ?? 'Off' } : undefined;
+}
+
+/** A <Proxy>/<ProxyMatch> with Require rules, as mod_proxy's proxy_walk matches it (undefined: no rules, or a bad regex). */
+function compileProxySection(dir: DirScope): CompiledProxySection | undefined {
+  const authz = sectionAuthz(dir);
+  if (authz === undefined) return undefined;
+  const arg = (dir.args[0] ?? '').replace(/^proxy:/i, '');
+  if (dir.section === 'ProxyMatch') {
+    const c = compilePcre(arg);
+    return c.ok ? { kind: 'regex', path: arg, regex: c.re, authz, loc: dir.loc } : undefined;
+  }
+  if (fnmatchTest(arg)) return { kind: 'fnmatch', path: arg, regex: fnmatchToRegExp(arg), authz, loc: dir.loc };
+  return { kind: 'prefix', path: arg, regex: undefined, authz, loc: dir.loc };
+}
 
 function earlyFirst(ops: readonly HeaderOp[]): HeaderOp[] {
   const early = ops.filter((o) => o.condition?.kind === 'early');
@@ -203,6 +221,7 @@ function compileServer(scope: ServerScope, main: ServerScope, mainName: string, 
   const compiled = dirs.map((d) => ({ dir: d, loc: compileLocation(d, balancers, workerParams, interpolateEnv) }));
   const locDirs = compiled.filter((x) => x.loc !== undefined).map((x) => x.dir);
   const locations = compiled.flatMap((x) => (x.loc ? [x.loc] : []));
+  const proxySections = chain.flatMap((s) => s.dirs.filter((d) => d.section === 'Proxy' || d.section === 'ProxyMatch')).flatMap((d) => compileProxySection(d) ?? []);
 
   const serverName = isMain ? mainName : (c?.serverName?.host ?? mainName);
   const clientTimeoutMs = c?.timeoutMs ?? mc?.timeoutMs ?? DEFAULT_TIMEOUT_MS;
@@ -289,6 +308,8 @@ function compileServer(scope: ServerScope, main: ServerScope, mainName: string, 
   };
   const routing: ServerRouting = {
     hasHandlers: locations.some((l) => l.handler !== undefined && LOCAL_HANDLERS.has(l.handler)),
+    hasAuthz: proxySections.length > 0 || locations.some((l) => l.authz !== undefined),
+    proxySections,
     handlerScope,
     rules,
     index,

@@ -10,10 +10,10 @@
 //  - no Require at all: httpd shows the page to everyone. tsproxyd deliberately shows it to loopback clients only
 //    (and --check warns), so that a status page is never public by accident.
 import type { Loc } from '../../grammar/ast.js';
-import { authzAllows, mergeAuthz } from '../authz/evaluate.js';
+import { authzAllows } from '../authz/evaluate.js';
 import { isLoopback } from '../authz/ip.js';
-import type { AuthzContainer } from '../modules/authz/types.js';
 import { LOCAL_HANDLERS } from '../modules/authz/directives.js';
+import { forbidden, rulesInForce } from './access.js';
 import type { LocalHandler } from '../status/types.js';
 import type { ServerRouting } from './routing.js';
 import type { Decision, ProxySettings, RequestFacts } from './types.js';
@@ -23,24 +23,17 @@ export function localHandler(routing: ServerRouting, matched: readonly number[],
   if (!routing.hasHandlers) return undefined;
   let handler: string | undefined;
   let from: Loc | undefined;
-  let authz: AuthzContainer | undefined;
   for (const i of matched) {
     const l = routing.locations[i]!;
     if (l.handler !== undefined) [handler, from] = [l.handler, l.loc];
-    if (l.authz !== undefined) authz = authz !== undefined && l.authz.merging !== 'Off' ? mergeAuthz(authz, l.authz.node, l.authz.merging) : l.authz.node;
   }
   if (handler === undefined || !LOCAL_HANDLERS.has(handler)) return undefined;
+  const authz = rulesInForce(routing, matched, undefined);
   const allowed =
     authz === undefined
       ? isLoopback(facts.remoteAddress)
       : authzAllows(authz, { remoteAddress: facts.remoteAddress, localAddress: facts.localAddress, method: facts.method });
-  if (!allowed) {
-    const why = authz === undefined ? `no Require in the section: ${handler} is shown to loopback clients only` : 'client denied by server configuration (AH01630)';
-    // httpd's error-log line (its path is the file it would have served; tsproxyd names the request's path).
-    const client = `[client ${facts.remoteAddress}:${facts.remotePort}]`;
-    const path = facts.target.split('?')[0];
-    return { kind: 'respond', status: 403, reason: why, settings, from, log: [`[authz_core:error] ${client} AH01630: client denied by server configuration: ${path}`] };
-  }
+  if (!allowed) return forbidden(facts, settings, from, authz === undefined ? `no Require in the section: ${handler} is shown to loopback clients only` : undefined);
   const call: LocalHandler = { name: handler as LocalHandler['name'], scope: routing.handlerScope };
   return { kind: 'respond', status: 200, reason: `answered by tsproxyd (SetHandler ${handler})`, settings, from, handler: call };
 }

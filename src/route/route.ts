@@ -41,9 +41,10 @@ import { earliestPrefix } from './prefix-index.js';
 import { parseRequestTarget } from './request-target.js';
 import type { CompiledRule, ServerRouting } from './routing.js';
 import { fixupPhase, rewritePhase, withCookies, withEffects } from './rewrite-phase.js';
-import type { Decision, Plan, RequestFacts, ServerPlan } from './types.js';
+import type { Decision, Plan, ProxySettings, RequestFacts, ServerPlan } from './types.js';
 import { isWsScheme } from './upgrade.js';
 import { localHandler } from './handler.js';
+import { refusal } from './access.js';
 import { candidatesFor, selectServer, sniServer } from './vhost-select.js';
 import { tlsCompatible } from '../tls/site.js';
 import type { RewriteCarry, RewriteEffects } from '../rewrite/types.js';
@@ -233,7 +234,14 @@ function routeRequest(plan: Plan, facts: RequestFacts, carry: RewriteCarry | und
   if (rw !== undefined) {
     const step = rewritePhase(rw, facts, canon.uri, t.args, sel.host, ctx);
     so = step.outcome;
-    if (step.kind === 'decided') [d, local] = [step.decision, step.local];
+    if (step.kind === 'decided') {
+      [d, local] = [step.decision, step.local];
+      // Require is checked after translate_name: on a [P] target (with the <Proxy> sections) or a local path, not
+      // on a status or redirect translate_name answered itself.
+      const o = step.outcome;
+      const denied = o.kind === 'proxy' || o.kind === 'local' ? refusal(routing, locationMatches(routing, canon.uri), o.kind === 'proxy' ? o.url : undefined, facts, d.settings) : undefined;
+      if (denied !== undefined) d = withEffects(denied, so);
+    }
     else {
       [uri, args] = [step.uri, step.args];
       d = withEffects(proxyTrans(routing, wsFallback, facts, uri, args, host, upgradeValue, so), so);
@@ -278,7 +286,9 @@ function proxyTrans(
   const settings = withCookies(routing.settingsFor(matched), rewritten);
   const env = rewritten?.env;
   const outcome = (rule: CompiledRule, mapped: Mapped | 'stop'): Decision => {
-    if (mapped === 'stop') return localHandler(routing, matched, facts, settings) ?? respond(404, 'proxying disabled for this path (ProxyPass !)', settings, rule.loc);
+    if (mapped === 'stop') return notProxied(routing, matched, facts, settings) ?? respond(404, 'proxying disabled for this path (ProxyPass !)', settings, rule.loc);
+    const denied = refusal(routing, matched, mapped.url, facts, settings);
+    if (denied !== undefined) return denied;
     if (!rule.workerByUrl) return forwardMapped(routing, rule, mapped, args, settings, host, upgradeValue, facts.header);
     // The worker from the URL, as httpd's ap_proxy_pre_request finds it (an interpolated URL is known only now).
     const via = workerRoute(routing, canonicalUrl(mapped), rule.loc, settings, rule.route.spelling);
@@ -298,5 +308,10 @@ function proxyTrans(
   const found = findRule(routing, uri, unparsed, skip, env);
   if (found.mapped !== undefined) return outcome(routing.rules[found.index]!, found.mapped);
   // Nothing proxies it: a handler tsproxyd serves itself (SetHandler server-status …), else 404.
-  return localHandler(routing, matched, facts, settings) ?? respond(404, 'no ProxyPass matches this path', settings, undefined);
+  return notProxied(routing, matched, facts, settings) ?? respond(404, 'no ProxyPass matches this path', settings, undefined);
+}
+
+/** A path no ProxyPass forwards: refused by its <Location>'s Require, else answered by a local handler (or undefined: 404). */
+function notProxied(routing: ServerRouting, matched: readonly number[], facts: RequestFacts, settings: ProxySettings): Decision | undefined {
+  return refusal(routing, matched, undefined, facts, settings) ?? localHandler(routing, matched, facts, settings);
 }

@@ -9,8 +9,8 @@ import type { Backend, ProxySettings } from './types.js';
 import type { RewritePlan } from '../rewrite/types.js';
 import type { PerDirPlan } from '../rewrite/fixup.js';
 import type { RewriteDirConf } from '../modules/rewrite/model.js';
-import type { AuthzContainer } from '../modules/authz/types.js';
 import type { HandlerScope } from '../status/types.js';
+import type { CompiledProxySection, SectionAuthz } from './access.js';
 
 /** One ProxyPass / ProxyPassMatch ready to match. */
 export interface CompiledRule {
@@ -51,7 +51,7 @@ export interface CompiledLocation {
   /** SetHandler, lower-case ('none' clears an earlier section's). */
   readonly handler?: string;
   /** The section's Require rules and AuthMerging (mod_authz_core), when it has any. */
-  readonly authz?: { readonly node: AuthzContainer; readonly merging: 'Off' | 'And' | 'Or' };
+  readonly authz?: SectionAuthz;
 }
 
 /** A <VirtualHost> address: host undefined for '*' and '_default_'; port undefined for ':*' or no port. */
@@ -81,6 +81,10 @@ export interface ServerRouting {
   readonly settingsFor: (matched: readonly number[]) => ProxySettings;
   /** Whether a <Location> sets a handler tsproxyd serves itself (route/handler.ts looks only then). */
   readonly hasHandlers: boolean;
+  /** Whether any <Location> or <Proxy> section has Require rules (route/access.ts looks only then). */
+  readonly hasAuthz: boolean;
+  /** <Proxy>/<ProxyMatch> sections with Require rules (main server's first), matched against the backend URL. */
+  readonly proxySections: readonly CompiledProxySection[];
   /** What such a handler shows of this server. */
   readonly handlerScope: HandlerScope;
   /** The server's RewriteRules (src/rewrite), undefined when its RewriteEngine is off or it has none. */

@@ -10,6 +10,7 @@ import { compilePlan } from '../../src/route/compile.js';
 import { route } from '../../src/route/route.js';
 import type { Decision, RequestFacts } from '../../src/route/types.js';
 import type { AuthzDirConf } from '../../src/modules/authz/types.js';
+import { factsFor } from '../helpers/facts.js';
 
 const load = (text: string) => loadConfig({ file: '/nonexistent/authz-test.conf', text, env: {} });
 const errors = (text: string) =>
@@ -136,12 +137,12 @@ describe('warnings', () => {
   test('no warning when an enclosing <Location> has the rules', () => {
     assert.deepEqual(warnings('<Location />\nRequire ip 10.0.0.0/8\n</Location>\n<Location /server-status>\nSetHandler server-status\n</Location>\n').filter((w) => /^\d+: SetHandler/.test(w)), []);
   });
-  test('Require on a proxied Location is not enforced, and --check says so', () => {
-    const w = warnings('<Location /app>\nRequire ip 10.0.0.0/8\nProxyPass http://127.0.0.1:9/\n</Location>\n');
-    assert.match(w.join('\n'), /Require in <Location \/app> is not enforced for proxied requests/);
+  test('Require on a proxied Location is enforced: no warning', () => {
+    assert.deepEqual(warnings('<Location /app>\nRequire ip 10.0.0.0/8\nProxyPass http://127.0.0.1:9/\n</Location>\n'), []);
   });
-  test("Require all granted on a proxied section (the old <Proxy *> idiom) needs no warning", () => {
-    assert.deepEqual(warnings('<Proxy *>\nRequire all granted\n</Proxy>\n'), []);
+  test('Require host on a proxied <Proxy> is not evaluated, and --check says so', () => {
+    const w = warnings('<Proxy http://127.0.0.1:9/>\nRequire host example.com\n</Proxy>\n');
+    assert.match(w.join('\n'), /Require host in <Proxy http:\/\/127.0.0.1:9\/> is not evaluated/);
   });
   test('Require host on a status page is not evaluated', () => {
     const w = warnings('<Location /s>\nSetHandler server-status\nRequire host example.com\n</Location>\n');
@@ -253,4 +254,39 @@ ProxyPass /px http://127.0.0.1:9/px
     const node = (load('<Location /x>\nRequire host a.example\n</Location>\n').model.main.dirs[0]!.confs.get('authz_core') as AuthzDirConf).node!;
     assert.equal(authzAllows(node, { remoteAddress: '127.0.0.1', localAddress: '127.0.0.1', method: 'GET' }), false);
   });
+});
+
+describe('route(): Require on proxied paths', () => {
+  const conf = `ServerName localhost
+<Proxy balancer://app>
+  BalancerMember http://127.0.0.1:9
+  Require ip 10.0.0.0/8
+</Proxy>
+<Proxy http://127.0.0.1:9/int*>
+  Require all denied
+</Proxy>
+<Location /app/public>
+  Require all granted
+</Location>
+ProxyPass /app/ balancer://app/
+ProxyPass /internal/ http://127.0.0.1:9/internal/
+ProxyPass /open/ http://127.0.0.1:9/open/
+`;
+  const loaded = load(conf);
+  assert.deepEqual(loaded.diagnostics.filter((d) => d.severity === 'error').map((d) => d.message), []);
+  const p = compilePlan(loaded.model);
+  const from = (target: string, remoteAddress: string): RequestFacts => ({ ...factsFor(target), remoteAddress });
+  const cases: [string, string, string][] = [
+    ['/app/x', '10.1.2.3', 'forward'], // <Proxy balancer://app> meets the balancer URL
+    ['/app/x', '127.0.0.1', '403'],
+    ['/app/public/x', '127.0.0.1', 'forward'], // the <Location> comes later and replaces the <Proxy>'s rules
+    ['/internal/x', '10.1.2.3', '403'], // a wildcard <Proxy> (fnmatch over the whole URL)
+    ['/open/x', '10.1.2.3', 'forward'],
+  ];
+  for (const [target, addr, expected] of cases) {
+    test(`${target} from ${addr}: ${expected}`, () => {
+      const d = route(p, from(target, addr));
+      assert.equal(d.kind === 'forward' ? 'forward' : String(d.status), expected);
+    });
+  }
 });

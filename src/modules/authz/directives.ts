@@ -1,8 +1,8 @@
 // mod_authz_core and mod_authz_host: `Require`, <RequireAll>/<RequireAny>/<RequireNone>, AuthMerging, with
 // httpd's load-time checks (wording checked with apache2 -t 2.4.71). tsproxyd enforces the rules for the sections
 // it answers itself (SetHandler server-status / balancer-manager, src/route/handler.ts); the providers it
-// evaluates are all, ip, local and method (src/authz/evaluate.ts). `Require` on a proxied <Location> or <Proxy> is
-// not enforced yet: --check says so where it stands.
+// evaluates are all, ip, local and method (src/authz/evaluate.ts), on proxied <Location>/<Proxy> paths too
+// (src/route/access.ts).
 import type { Diagnostic, Loc } from '../../../grammar/ast.js';
 import { acceptRow, D, SV } from '../../config/rows.js';
 import type { ConfigModel, DirScope, DirectiveDef, ModuleDef, SectionDef, ServerScope, Site } from '../../config/types.js';
@@ -146,10 +146,6 @@ function containers(node: AuthzNode): AuthzContainer[] {
 
 const isNegative = (n: AuthzNode) => n.negate;
 
-/** `Require all granted` alone (the old `<Proxy *>` idiom): not enforcing it changes nothing. */
-const grantsAll = (c: AuthzContainer) =>
-  c.children.length === 1 && c.children[0]!.kind === 'require' && !c.children[0]!.negate && c.children[0]!.test.kind === 'all' && c.children[0]!.test.granted;
-
 /**
  * Whether an earlier plain <Location> whose path is a prefix of this one's has Require rules (they then apply to
  * it, merged as AuthMerging says), so that the section is not open to loopback only by default.
@@ -182,26 +178,17 @@ function finish(model: ConfigModel, report: (d: Diagnostic) => void): void {
       }
       const handler = (dir.confs.get('core') as CoreDirConf | undefined)?.handler?.toLowerCase();
       const where = `<${dir.section} ${dir.args.join(' ')}>`;
-      if (handler !== undefined && LOCAL_HANDLERS.has(handler)) {
-        if (node === undefined && !inheritsRules(dir, server === model.main ? [model.main] : [model.main, server])) {
-          report({
-            code: 'TSP_STATUS_OPEN',
-            severity: 'warning',
-            loc: dir.loc,
-            message: `SetHandler ${handler} in ${where} has no Require: httpd would show it to every client; tsproxyd shows it to loopback clients only (say who may see it, e.g. 'Require local' or 'Require ip 10.0.0.0/8')`,
-          });
-        } else if (node !== undefined) {
-          for (const p of new Set(unsupportedProviders(node))) {
-            report({ code: 'TSP_AUTHZ_UNSUPPORTED', severity: 'warning', loc: dir.loc, message: `Require ${p} in ${where} is not evaluated (${UNSUPPORTED.get(p) ?? 'not evaluated'}): it never grants access, and a rule that depends on it refuses` });
-          }
-        }
-      } else if (node !== undefined && handler === undefined && !grantsAll(node) && (dir.section === 'Location' || dir.section === 'LocationMatch' || dir.section === 'Proxy' || dir.section === 'ProxyMatch')) {
+      if (handler !== undefined && LOCAL_HANDLERS.has(handler) && node === undefined && !inheritsRules(dir, server === model.main ? [model.main] : [model.main, server])) {
         report({
-          code: 'TSP_AUTHZ_NOT_ENFORCED',
+          code: 'TSP_STATUS_OPEN',
           severity: 'warning',
           loc: dir.loc,
-          message: `Require in ${where} is not enforced for proxied requests yet: tsproxyd checks Require only where it answers itself (SetHandler server-status, balancer-manager)`,
+          message: `SetHandler ${handler} in ${where} has no Require: httpd would show it to every client; tsproxyd shows it to loopback clients only (say who may see it, e.g. 'Require local' or 'Require ip 10.0.0.0/8')`,
         });
+      } else if (node !== undefined) {
+        for (const p of new Set(unsupportedProviders(node))) {
+          report({ code: 'TSP_AUTHZ_UNSUPPORTED', severity: 'warning', loc: dir.loc, message: `Require ${p} in ${where} is not evaluated (${UNSUPPORTED.get(p) ?? 'not evaluated'}): it never grants access, and a rule that depends on it refuses` });
+        }
       }
     }
   }
