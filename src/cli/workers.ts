@@ -1,6 +1,7 @@
 // WorkerProcesses: the primary process forks N workers (node:cluster) that each load the configuration and serve
 // the same listeners; the kernel spreads connections over them (SCHED_NONE: every worker accepts on the shared
-// socket, no hand-off through the primary). The primary keeps no request state: it writes the PidFile, checks the
+// socket, no hand-off through the primary). The primary keeps no request state (only the figures the status pages
+// add up, src/status/processes.ts): it writes the PidFile, checks the
 // configuration before passing a reload on (so an invalid one is reported once and no worker sees it), passes
 // stop signals on, and replaces a worker that dies. Per-process state stays per worker: connection pools, a
 // backend's error state after `retry`, balancer counters, RewriteMap programs, piped loggers (one per worker).
@@ -11,6 +12,7 @@ import type { ConfigModel } from '../config/types.js';
 import type { CoreServerConf } from '../modules/core/types.js';
 import { serverRootRelative } from '../modules/shared/files.js';
 import { removePidFile, writePidFile } from './pid-file.js';
+import { collectProcessFigures } from '../status/processes.js';
 
 /** How many workers a configuration asks for (0 or unset: one per core). */
 export function workerCount(model: ConfigModel): number {
@@ -58,6 +60,7 @@ export async function servePrimary(model: ConfigModel, loadOptions: LoadOptions,
     return w;
   };
 
+  const stopCollecting = collectProcessFigures(); // the status pages' per-process figures
   for (let i = 0; i < wanted; i++) fork();
   if (pidFile !== undefined) {
     const err = writePidFile(pidFile);
@@ -97,6 +100,7 @@ export async function servePrimary(model: ConfigModel, loadOptions: LoadOptions,
     // Workers ignore SIGINT (a terminal's Ctrl-C reaches them too): they are told SIGTERM.
     for (const w of workers()) w.process.kill(signal === 'SIGINT' ? 'SIGTERM' : signal);
     while (workers().length > 0) await new Promise((r) => setTimeout(r, 50));
+    stopCollecting();
     if (pidFile !== undefined) removePidFile(pidFile);
     done(failed ? 1 : 0);
   };

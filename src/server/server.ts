@@ -22,7 +22,8 @@ import { requestFacts } from './request-facts.js';
 import { ServerStats, type TunnelRoute } from '../status/stats.js';
 import { StatusLive } from '../status/live.js';
 import { serveLocalHandler } from '../status/serve.js';
-import type { ServerView } from '../status/snapshot.js';
+import { ownFigures, type ServerView } from '../status/snapshot.js';
+import { ProcessTable } from '../status/processes.js';
 import type { LocalHandler } from '../status/types.js';
 
 /** What the server itself reads from a Plan (the rest is route()'s business); vhosts: for access logs. */
@@ -149,8 +150,10 @@ export function createProxyServer(opts: ProxyServerOptions): ProxyServer {
   // and the live view's WebSocket viewers (closed by shutdown/close).
   const stats = new ServerStats();
   const upgrades = new WeakMap<Duplex, Extract<Decision, { kind: 'forward' }>>();
+  const processTable = new ProcessTable(); // the other worker processes' figures (WorkerProcesses > 1)
   const statusView: ServerView = {
     stats,
+    processes: processTable,
     busy: () => Math.max(0, active - live.size - stats.tunnelsOpen),
     openConnections: () => sockets.size,
     openBytes: () => {
@@ -429,6 +432,7 @@ export function createProxyServer(opts: ProxyServerOptions): ProxyServer {
 
   async function close(): Promise<void> {
     live.close();
+    processTable.stop();
     const servers = [...listeners.values()].map((l) => l.server);
     listeners.clear();
     const closing = servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve())));
@@ -446,6 +450,7 @@ export function createProxyServer(opts: ProxyServerOptions): ProxyServer {
       if (!w.ok) throw new Error(w.errors.join('\n'));
       const out: ListeningAddress[] = [];
       for (const x of w.wanted.values()) out.push(await openListener(x));
+      processTable.start(() => ownFigures(statusView));
       return out;
     },
     async reload(next) {

@@ -60,7 +60,7 @@ export function buildAuto(s: Snapshot, hostname: string): string {
     `BusyWorkers: ${s.busy}`,
     'GracefulWorkers: 0',
     'IdleWorkers: 0',
-    'Processes: 1',
+    `Processes: ${s.processes.length}`,
     `Stopping: ${s.stopping ? 1 : 0}`,
     `ConnsTotal: ${s.connections}`,
     'ConnsAsyncWaitIO: 0',

@@ -92,9 +92,15 @@ ${rows}
 }
 
 /** The parts of a page the live view replaces whole (their HTML is escaped here). */
+function processRows(s: Snapshot): string {
+  return s.processes
+    .map((p) => `<tr><td>${p.pid}${p.self ? ' (this page)' : ''}</td><td>${p.requests}</td><td>${p.busy}</td><td>${p.connections}</td><td>${p.tunnelsOpen}</td><td>${p.self ? 'now' : `${p.ageSec}s ago`}</td></tr>`)
+    .join('\n');
+}
+
 export function liveParts(s: Snapshot, handler: LocalHandler['name']): Record<string, string> {
   return handler === 'server-status'
-    ? { 'tsp-tunnels': tunnelRows(s), 'tsp-backends': backendRows(s), 'tsp-balancers': proxyStatusTables(s.balancers) }
+    ? { 'tsp-processes': processRows(s), 'tsp-tunnels': tunnelRows(s), 'tsp-backends': backendRows(s), 'tsp-balancers': proxyStatusTables(s.balancers) }
     : { 'tsp-balancers': managerTables(s.balancers) };
 }
 
@@ -157,9 +163,11 @@ ${versionBlock(s)}<hr /><dl>
 <dt>${v(vals, 'reqPerSec')} requests/sec - ${v(vals, 'bytesPerSec')} B/second - ${v(vals, 'bytesPerReq')} B/request - ${v(vals, 'durationPerReq')} ms/request</dt>
 <dt>${v(vals, 'busy')} requests currently being processed, ${v(vals, 'connections')} connections open (${v(vals, 'idle')} idle keep-alive), ${v(vals, 'connectionsTotal')} accepted since start</dt>
 <dt>${v(vals, 'tunnelsOpen')} tunnels open, ${v(vals, 'tunnelsTotal')} opened since start; ${v(vals, 'bytesIn')} received</dt>
-<dt>Process: pid ${s.pid}</dt>
 </dl>
 <p id="tsp-live">Live: not connected (the page still works without JavaScript; add ?refresh=5 to reload it)</p>
+<h2>Worker processes</h2>
+<table><thead><tr><th>pid</th><th>Requests</th><th>Busy</th><th>Connections</th><th>Tunnels open</th><th>Figures</th></tr></thead>
+<tbody id="tsp-processes">${parts['tsp-processes']}</tbody></table>
 <h2>Open tunnels by route</h2>
 <table><thead><tr><th>Backend</th><th>Path</th><th>Open</th></tr></thead>
 <tbody id="tsp-tunnels">${parts['tsp-tunnels']}</tbody></table>

@@ -23,6 +23,7 @@ export function buildPrometheus(s: Snapshot): string {
   metric(out, 'tsproxyd_info', 'gauge', 'Version of the server answering.', [[{ version: s.version, node: s.node, server: s.serverName }, 1]]);
   metric(out, 'tsproxyd_start_time_seconds', 'gauge', 'When the server started (a reload keeps it).', one(Math.floor(s.startedAt / 1000)));
   metric(out, 'tsproxyd_config_generation', 'gauge', 'Configuration generation: 1, plus one per reload.', one(s.generation));
+  metric(out, 'tsproxyd_processes', 'gauge', 'Worker processes serving (WorkerProcesses); the totals are their sum.', one(s.processes.length));
   metric(out, 'tsproxyd_requests_total', 'counter', "Requests received (httpd's Total Accesses).", one(s.requests));
   metric(out, 'tsproxyd_request_duration_seconds_total', 'counter', "Time spent answering requests (httpd's Total Duration).", one(s.durationMs / 1000));
   metric(out, 'tsproxyd_sent_bytes_total', 'counter', 'Bytes written to clients.', one(s.bytesOut));

@@ -3,6 +3,7 @@ import { loadavg } from 'node:os';
 import type { Backend } from '../route/types.js';
 import type { ServerStats } from './stats.js';
 import type { HandlerScope } from './types.js';
+import { sumFigures, type ProcessFigures, type ProcessTable } from './processes.js';
 
 /** What src/server lends the status handlers (read-only). */
 export interface ServerView {
@@ -19,6 +20,20 @@ export interface ServerView {
   workerError(b: Backend, now: number): string | undefined;
   /** A graceful stop is under way. */
   stopping(): boolean;
+  /** The other worker processes' figures (WorkerProcesses > 1). */
+  readonly processes?: ProcessTable;
+}
+
+/** One process in the page's process table (this one first). */
+export interface ProcessRow {
+  readonly pid: number;
+  readonly self: boolean;
+  readonly requests: number;
+  readonly busy: number;
+  readonly connections: number;
+  readonly tunnelsOpen: number;
+  /** Seconds since its figures were taken. */
+  readonly ageSec: number;
 }
 
 export interface MemberSnapshot {
@@ -78,6 +93,8 @@ export interface Snapshot {
   readonly backends: readonly { readonly key: string; readonly sockets: number; readonly error: string | undefined }[];
   readonly balancers: readonly BalancerSnapshot[];
   readonly proxyStatus: HandlerScope['proxyStatus'];
+  /** Every worker process (one row without WorkerProcesses); the totals above are their sum. */
+  readonly processes: readonly ProcessRow[];
 }
 
 export const VERSION = 'tsproxyd/0.1.0';
@@ -101,14 +118,47 @@ function schemeHost(url: string): { scheme: string; host: string } {
   return { scheme: m?.[1]?.toLowerCase() ?? '', host: m?.[2] ?? url };
 }
 
-export function takeSnapshot(view: ServerView, scope: HandlerScope): Snapshot {
-  const now = Date.now();
+/** This process's own figures, as it reports them to the others. */
+export function ownFigures(view: ServerView, now = Date.now()): ProcessFigures {
   const st = view.stats;
   const open = view.openBytes();
   const cpu = process.cpuUsage();
-  const [l1, l5, l15] = loadavg();
   const busy = view.busy();
   const connections = view.openConnections();
+  return {
+    pid: process.pid,
+    requests: st.requests,
+    durationMs: st.durationMs,
+    bytesIn: st.closedBytesIn + open.in,
+    bytesOut: st.closedBytesOut + open.out,
+    connectionsTotal: st.connections,
+    tunnelsTotal: st.tunnelsTotal,
+    cpuUserSec: cpu.user / 1e6,
+    cpuSystemSec: cpu.system / 1e6,
+    busy,
+    connections,
+    idleConnections: Math.max(0, connections - busy - st.tunnelsOpen),
+    tunnelsOpen: st.tunnelsOpen,
+    at: now,
+  };
+}
+
+export function takeSnapshot(view: ServerView, scope: HandlerScope): Snapshot {
+  const now = Date.now();
+  const st = view.stats;
+  const [l1, l5, l15] = loadavg();
+  const own = ownFigures(view, now);
+  const others = view.processes?.others() ?? [];
+  const t = view.processes === undefined ? own : sumFigures(own, others, view.processes.retired());
+  const row = (p: ProcessFigures, self: boolean): ProcessRow => ({
+    pid: p.pid,
+    self,
+    requests: p.requests,
+    busy: p.busy,
+    connections: p.connections,
+    tunnelsOpen: p.tunnelsOpen,
+    ageSec: Math.max(0, Math.round((now - p.at) / 1000)),
+  });
   return {
     version: VERSION,
     node: process.version,
@@ -119,18 +169,18 @@ export function takeSnapshot(view: ServerView, scope: HandlerScope): Snapshot {
     generation: st.generation,
     uptimeSec: Math.max(0, Math.floor((now - st.startedAt) / 1000)),
     load: [l1 ?? 0, l5 ?? 0, l15 ?? 0],
-    cpuUserSec: cpu.user / 1e6,
-    cpuSystemSec: cpu.system / 1e6,
-    requests: st.requests,
-    durationMs: Math.round(st.durationMs),
-    bytesIn: st.closedBytesIn + open.in,
-    bytesOut: st.closedBytesOut + open.out,
-    busy,
-    connections,
-    connectionsTotal: st.connections,
-    idleConnections: Math.max(0, connections - busy - st.tunnelsOpen),
-    tunnelsOpen: st.tunnelsOpen,
-    tunnelsTotal: st.tunnelsTotal,
+    cpuUserSec: t.cpuUserSec,
+    cpuSystemSec: t.cpuSystemSec,
+    requests: t.requests,
+    durationMs: Math.round(t.durationMs),
+    bytesIn: t.bytesIn,
+    bytesOut: t.bytesOut,
+    busy: t.busy,
+    connections: t.connections,
+    connectionsTotal: t.connectionsTotal,
+    idleConnections: t.idleConnections,
+    tunnelsOpen: t.tunnelsOpen,
+    tunnelsTotal: t.tunnelsTotal,
     stopping: view.stopping(),
     tunnels: st.tunnelRoutes().map(({ backend, path, open }) => ({ backend, path, open })),
     backends: scope.backends.map((b) => ({ key: b.key, sockets: view.poolSockets(b.key), error: view.workerError(b, now) })),
@@ -163,5 +213,6 @@ export function takeSnapshot(view: ServerView, scope: HandlerScope): Snapshot {
       };
     }),
     proxyStatus: scope.proxyStatus,
+    processes: [row(own, true), ...[...others].sort((a, b) => a.pid - b.pid).map((p) => row(p, false))],
   };
 }

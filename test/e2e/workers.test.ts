@@ -103,3 +103,56 @@ describe('WorkerProcesses 2', () => {
     assert.ok(clients.every((c) => c.closed || c.ws.readyState !== WebSocket.OPEN), 'tunnels closed by the stop');
   });
 });
+
+function getText(port: number, path: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const r = http.get({ host: '127.0.0.1', port, path, agent: false }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => (body += d));
+      res.on('end', () => resolve(body));
+    });
+    r.on('error', reject);
+  });
+}
+
+describe('WorkerProcesses 2: the status page adds up every process', () => {
+  let dir: ConfDir;
+  let backend: WsBackend;
+  let primary: ChildProcess;
+  let port = 0;
+  let output = '';
+
+  before(async () => {
+    dir = makeConfDir();
+    backend = await startWsBackend();
+    port = await freePort();
+    const file = dir.write(
+      's.conf',
+      `ServerRoot ${dir.root}\nWorkerProcesses 2\nListen 127.0.0.1:${port}\nServerName localhost\n<Location /server-status>\nSetHandler server-status\nRequire local\n</Location>\nProxyPass /server-status !\nProxyPass / http://127.0.0.1:${backend.port}/\n`,
+    );
+    primary = spawn(process.execPath, [CLI, '-f', file], { stdio: ['ignore', 'pipe', 'pipe'] });
+    primary.stderr!.on('data', (d: Buffer) => (output += d.toString()));
+    for (let i = 0; i < 200 && (output.match(/listening on/g) ?? []).length < 2; i++) await sleep(25);
+  });
+
+  after(async () => {
+    if (primary.exitCode === null) primary.kill('SIGKILL');
+    await backend?.close();
+    dir?.remove();
+  });
+
+  test('?auto counts the requests of both workers, and the page lists both', async () => {
+    const N = 40;
+    for (let i = 0; i < N; i++) assert.equal(await get(port), 200);
+    await sleep(2500); // each worker reports every second; the primary passes the table on every second
+    const auto = await getText(port, '/server-status?auto');
+    const value = (k: string) => Number(auto.split('\n').find((l) => l.startsWith(`${k}: `))?.slice(k.length + 2));
+    assert.equal(value('Processes'), 2, auto);
+    assert.ok(value('Total Accesses') >= N, `Total Accesses ${value('Total Accesses')} counts both workers' ${N} requests\n${auto}`);
+    const page = await getText(port, '/server-status');
+    const rows = /<tbody id="tsp-processes">([\s\S]*?)<\/tbody>/.exec(page)?.[1] ?? '';
+    assert.equal((rows.match(/<tr>/g) ?? []).length, 2, rows);
+    assert.match(rows, /\(this page\)/);
+  });
+});

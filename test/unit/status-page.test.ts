@@ -34,6 +34,10 @@ const base: Snapshot = {
   tunnelsOpen: 2,
   tunnelsTotal: 5,
   stopping: false,
+  processes: [
+    { pid: 4242, self: true, requests: 10, busy: 1, connections: 2, tunnelsOpen: 2, ageSec: 0 },
+    { pid: 4243, self: false, requests: 4, busy: 0, connections: 1, tunnelsOpen: 0, ageSec: 1 },
+  ],
   tunnels: [{ backend: 'ws://127.0.0.1:9000', path: '/chat', open: 2 }],
   backends: [
     { key: 'http://127.0.0.1:3000', sockets: 4, error: undefined },
@@ -108,6 +112,7 @@ describe('?auto', () => {
   test('values', () => {
     const v = (k: string) => lines.find((l) => l.startsWith(`${k}: `))?.slice(k.length + 2);
     assert.equal(v('Total Accesses'), '14');
+    assert.equal(v('Processes'), '2');
     assert.equal(v('Total kBytes'), '30');
     assert.equal(v('Uptime'), '8');
     assert.equal(v('ServerUptime'), '8 seconds');
@@ -176,6 +181,9 @@ describe('HTML', () => {
     assert.match(page, /<td class="err">Err: worker http:\/\/127\.0\.0\.1:3001 in error state for 55s more<\/td><td>0<\/td>/);
     assert.match(page, /<td class="err">Init Err  \(12s\)<\/td>/);
     assert.equal(liveParts(base, 'server-status')['tsp-tunnels']!.includes('/chat'), true);
+  });
+  test('one row per worker process, this one first', () => {
+    assert.match(page, /<tbody id="tsp-processes"><tr><td>4242 \(this page\)<\/td><td>10<\/td><td>1<\/td><td>2<\/td><td>2<\/td><td>now<\/td><\/tr>\n<tr><td>4243<\/td><td>4<\/td><td>0<\/td><td>1<\/td><td>0<\/td><td>1s ago<\/td><\/tr><\/tbody>/);
   });
   test('?refresh=N is a meta refresh; the live script opens <path>/ws', () => {
     assert.match(page, /<meta http-equiv="refresh" content="5">/);
