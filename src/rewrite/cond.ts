@@ -68,15 +68,6 @@ function testValue(c: RewriteCond, s: ExpandScope): string {
   return get === null ? expand(c.testString, s) : get(s);
 }
 
-/**
- * Can this condition be tested before its rule's pattern? Only when the answer cannot depend on the pattern's match
- * or on an earlier rule's: no $N, %N or map lookup in its test string (a map lookup may ask a program), not a
- * file test or expr, not part of an [OR] run.
- */
-export function independentCond(c: RewriteCond): boolean {
-  return (c.pattern.kind === 'regex' || c.pattern.kind === 'string' || c.pattern.kind === 'int') && !c.flags.orNext && !/\$|%[0-9]/.test(c.testString);
-}
-
 /** The CondPattern as written (for the trace). */
 export function patternText(c: RewriteCond): string {
   const p = c.pattern;

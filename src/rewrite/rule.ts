@@ -8,7 +8,7 @@
 //   [P]: made absolute (http://this-host/…) and marked "proxy:"; [R]: made absolute, redirect status kept;
 //   http(s)://this-server/x is reduced to /x (reduce_uri); any other absolute URL is an implicit redirect (302).
 import type { RewriteRule } from '../modules/rewrite/model.js';
-import { applyCond, independentCond } from './cond.js';
+import { applyCond } from './cond.js';
 import { buildCookie } from './cookie.js';
 import { absoluteUriScheme, escapeUri } from './escape.js';
 import { backrefEscaping, expand, expandTracked, type ExpandScope } from './expand.js';
@@ -153,63 +153,11 @@ function conditionsHold(rule: RewriteRule, s: RunState): boolean {
   return true;
 }
 
-interface Prefix {
-  /** The literal text the pattern requires at the start ('' when none). */
-  readonly text: string;
-  /** [NC]: compared without regard to ASCII case (the prefix is then ASCII only). */
-  readonly caseless: boolean;
-}
-
-const prefixes = new WeakMap<RewriteRule, Prefix>();
-const META = new Set([...'\\^$.|?*+()[]{}']);
-const QUANTIFIER = new Set([...'?*+{']);
-
-function prefixOf(rule: RewriteRule): Prefix {
-  let p = prefixes.get(rule);
-  if (p !== undefined) return p;
-  let text = '';
-  const src = rule.source;
-  // An alternation anywhere ("^/a|^/b") could match without the first branch's text.
-  if (!rule.negate && src.startsWith('^') && !src.includes('|')) {
-    for (let i = 1; i < src.length; i++) {
-      const c = src[i]!;
-      if (QUANTIFIER.has(c)) {
-        text = text.slice(0, -1);
-        break;
-      }
-      if (META.has(c)) break;
-      text += c;
-    }
-  }
-  // A case-insensitive RegExp folds some non-ASCII letters too: such a prefix is not used.
-  const caseless = rule.flags.noCase;
-  if (caseless && /[^\x00-\x7f]/.test(text)) text = '';
-  p = { text: caseless ? text.toLowerCase() : text, caseless };
-  prefixes.set(rule, p);
-  return p;
-}
-
-/**
- * The literal text a rule's pattern requires at the start of the URL ("^/api/v1/(.*)" → "/api/v1/"; lower-cased
- * with [NC]), '' when there is none (unanchored, negated, an alternation): a URL without it cannot match, and the
- * regex is not run. This keeps a long rule list cheap for the paths its rules are not about.
- */
-export function literalPrefix(rule: RewriteRule): string {
-  return prefixOf(rule).text;
-}
-
-const prechecks = new WeakMap<RewriteRule, boolean>();
-function precheck(rule: RewriteRule): boolean {
-  let p = prechecks.get(rule);
-  if (p === undefined) prechecks.set(rule, (p = rule.conds.length > 0 && independentCond(rule.conds[0]!)));
-  return p;
-}
-
 /** Can `uri` match the rule's pattern, as far as its literal prefix tells? */
 export function prefixAllows(rule: RewriteRule, uri: string): boolean {
-  const p = prefixOf(rule);
-  if (!p.caseless) return uri.startsWith(p.text);
-  const t = p.text;
+  const p = rule.shortcut;
+  if (!p.caseless) return uri.startsWith(p.prefix);
+  const t = p.prefix;
   if (uri.length < t.length) return false;
   for (let i = 0; i < t.length; i++) {
     let c = uri.charCodeAt(i);
@@ -232,7 +180,7 @@ export function applyRule(rule: RewriteRule, s: RunState): RuleRc {
   // pattern in the lists that make rule lists long (`^/(.*)$` guarded by a %{HTTP_HOST} condition). A failing one
   // decides the rule as it would after the pattern; a holding one is evaluated again in order below.
   const allowed = prefixAllows(rule, uri);
-  if (allowed && !s.log.on(3) && precheck(rule)) {
+  if (allowed && rule.shortcut.precheck && !s.log.on(3)) {
     const rc = s.rc;
     const holds = applyCond(rule.conds[0]!, s);
     s.rc = rc;

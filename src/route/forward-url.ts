@@ -26,6 +26,11 @@ export interface ForwardRoute {
   readonly backend: Backend | undefined;
   readonly balancer: BalancerDef | undefined;
   readonly loc: Loc;
+  /**
+   * Set when `backend` was looked up for the very URL being forwarded (a [P] target, an interpolated URL), whose
+   * authority therefore needs no comparison with the route's (and is not a config constant worth caching).
+   */
+  readonly forUrl?: true;
 }
 
 export type Respond = Extract<Decision, { kind: 'respond' }>;
@@ -38,7 +43,7 @@ export const respond = (status: number, reason: string, settings: ProxySettings 
   from,
 });
 
-/** authorityOf() of a rule's target URL, a config constant: parsed once, not per request. */
+/** authorityOf() of a rule's target URL, a config constant: parsed once, not per request (never a request's URL). */
 const targetAuthority = new Map<string, string>();
 function authorityOfTarget(raw: string): string {
   let a = targetAuthority.get(raw);
@@ -71,7 +76,7 @@ export function forwardMapped(
     balancer = name === target.host ? rule.balancer : routing.balancers.get(name);
     // httpd: AH01168 "No workers in balancer" (a balancer:// nobody defined has no workers either).
     if (balancer === undefined || balancer.members.length === 0) return respond(503, `no members in balancer://${name}`, settings, from);
-  } else if (backend === undefined || authority !== authorityOfTarget(target.raw)) {
+  } else if (backend === undefined || (rule.forUrl !== true && authority !== authorityOfTarget(target.raw))) {
     const t = parseTargetUrl(`${scheme}://${authority}`, '');
     if (!t.ok || t.value.scheme === 'balancer') return respond(400, `invalid forwarded URL ${mapped.url}`, settings, from);
     backend = makeBackend(t.value.scheme, t.value.host, t.value.port, paramsFor(mapped.url, rule.route.params, routing.workerParams));

@@ -59,14 +59,15 @@ export function workerRoute(routing: ServerRouting, url: string, from: Loc, sett
     if (balancer === undefined) return respond(500, `no balancer named balancer://${target.host}`, settings, from);
     return { route: { target, params: {} }, backend: undefined, balancer, loc: from };
   }
-  const norm = normalWorkerUrl(url.split('?')[0]!);
+  const q = url.indexOf('?');
+  const norm = normalWorkerUrl(q < 0 ? url : url.slice(0, q));
   const hit = norm === undefined ? undefined : workerIndex(routing).find((w) => norm.startsWith(w.name));
-  if (hit !== undefined) return { route: { target, params: hit.rule.route.params }, backend: hit.rule.backend, balancer: undefined, loc: from };
+  if (hit !== undefined) return { route: { target, params: hit.rule.route.params }, backend: hit.rule.backend, balancer: undefined, loc: from, forUrl: true };
   const set = paramsFor(url, {}, routing.workerParams);
   const backend =
     Object.keys(set).length > 0
       ? makeBackend(target.scheme, target.host, target.port, set)
       : defaultWorker(makeBackend(target.scheme, target.host, target.port, DEFAULT_WORKER));
-  return { route: { target, params: set }, backend, balancer: undefined, loc: from };
+  return { route: { target, params: set }, backend, balancer: undefined, loc: from, forUrl: true };
 }
 

@@ -2,7 +2,6 @@
 // apache2 2.4.71 (most of them are also request cases in test/conformance/request-cases/rw-*).
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { literalPrefix } from '../../src/rewrite/rule.js';
 import { rewritePlan, run, summary, type Req } from '../helpers/rewrite.js';
 
 type Case = [name: string, rules: string, req: Req | string, expected: string];
@@ -228,7 +227,7 @@ describe('literal prefixes (rules skipped without running their regex)', () => {
     ['RewriteRule ^\\/a /x', ''],
   ];
   for (const [rule, prefix] of cases) {
-    test(rule, () => assert.equal(literalPrefix(rewritePlan(rule).rules[0]!), prefix));
+    test(rule, () => assert.equal(rewritePlan(rule).rules[0]!.shortcut.prefix, prefix));
   }
   test('[NC]: the prefix is compared without regard to case', () => {
     const plan = rewritePlan('RewriteRule ^/Legacy/(.*) /new/$1 [NC,PT]');

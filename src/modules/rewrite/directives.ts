@@ -11,6 +11,7 @@ import { newRuleFlags, newScope } from './model.js';
 import type { CondFlags, RewriteDirConf, RewriteOption, RewriteScope, RewriteServerConf } from './model.js';
 import { classifySubstitution, parseArgLine, parseCondPattern } from './parse.js';
 import { warnIfReDoS } from '../../config/regex-safety.js';
+import { ruleShortcut } from './shortcut.js';
 
 type Conf = { server: RewriteServerConf; dir: RewriteDirConf | undefined };
 
@@ -77,7 +78,8 @@ function rewriteRule(conf: Conf, at: Site): string | undefined {
     at.report('warning', `RewriteRule: a negated pattern captures nothing, so $N in '${line.a2}' is always empty`);
   }
   const scope = scopeOf(conf);
-  scope.rules.push({ pattern: re.re, source, negate, groups: re.groups, substitution, flags, conds: scope.pendingConds, loc: at.loc });
+  const conds = scope.pendingConds;
+  scope.rules.push({ pattern: re.re, source, negate, groups: re.groups, substitution, flags, conds, loc: at.loc, shortcut: ruleShortcut(source, negate, flags.noCase, conds) });
   scope.pendingConds = [];
   return undefined;
 }

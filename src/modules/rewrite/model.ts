@@ -112,6 +112,17 @@ export interface RewriteRule {
   readonly flags: RuleFlags;
   readonly conds: readonly RewriteCond[];
   readonly loc: Loc;
+  /** What the engine checks before the regex (shortcut.ts). */
+  readonly shortcut: RuleShortcut;
+}
+
+export interface RuleShortcut {
+  /** The literal text the pattern requires at the start of the URL ('' when none; lower-cased with [NC]). */
+  readonly prefix: string;
+  /** [NC]: the prefix is compared without regard to ASCII case. */
+  readonly caseless: boolean;
+  /** The first condition may be tested before the pattern (it cannot depend on it). */
+  readonly precheck: boolean;
 }
 
 export type RewriteOption =
