@@ -41,6 +41,8 @@ function variable(s: ExpandScope, name: string): string {
     case 'DOCUMENT_ROOT':
       return '';
     default:
+      // mod_ssl's variables (empty on a plain connection), as %{SSL:name} reads them in RewriteCond.
+      if (name.startsWith('SSL_')) return s.req.facts.ssl?.(name) ?? '';
       return lookupVariable(s, name);
   }
 }

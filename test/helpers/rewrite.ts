@@ -28,6 +28,8 @@ export interface Req {
   host?: string;
   headers?: Record<string, string>;
   tls?: boolean;
+  /** mod_ssl's variables of a TLS connection (SSL_PROTOCOL …). */
+  ssl?: Record<string, string>;
   version?: string;
   remote?: string;
   localPort?: number;
@@ -47,6 +49,7 @@ export function factsOf(q: Req): RequestFacts {
     tls: q.tls ?? false,
     header: (n) => headers.get(n.toLowerCase()),
     ...(q.version ? { httpVersion: q.version } : {}),
+    ...(q.ssl ? { ssl: (n: string) => q.ssl![n] } : {}),
   };
 }
 

@@ -48,6 +48,10 @@ describe('evaluation', () => {
     [`"%{REMOTE_ADDR} -ipmatch '192.168.0.0/16' && -R '192.168.1'"`, { target: '/a', remote: '::ffff:192.168.1.9' }, 'pt /y/'],
     [`"%{SERVER_PROTOCOL_VERSION} -eq 1001 && md5('a') == '0cc175b9c0f1b6a831c399e269772661' && base64('ab') == 'YWI='"`, '/a', 'pt /y/'],
     [`"'a' < 'b' && 'b' >= 'b' && 'a' != 'b' && -z ''"`, '/a', 'pt /y/'],
+    // mod_ssl's variables (apache2 -t accepts them with mod_ssl loaded); empty on a plain connection
+    [`"%{SSL_PROTOCOL} == 'TLSv1.3' && %{SSL_CLIENT_S_DN_CN} =~ /^(\\w+)$/"`, { target: '/a', tls: true, ssl: { SSL_PROTOCOL: 'TLSv1.3', SSL_CLIENT_S_DN_CN: 'alice' } }, 'pt /y/alice'],
+    [`"%{SSL_PROTOCOL} == 'TLSv1.3'"`, { target: '/a', tls: true, ssl: { SSL_PROTOCOL: 'TLSv1.2' } }, 'pass'],
+    [`"-z %{SSL_PROTOCOL}"`, '/a', 'pt /y/'],
   ];
   for (const [expr, req, want] of cases) {
     test(`${expr} on ${typeof req === 'string' ? req : JSON.stringify(req)}`, () =>

@@ -229,7 +229,8 @@ class Parser {
     const colon = body.indexOf(':');
     if (colon >= 0) return { k: 'fn', name: this.#func(body.slice(0, colon)), arg: [{ k: 'text', v: body.slice(colon + 1) }] };
     const name = body.toUpperCase();
-    if (!EXPR_VARS.has(name)) throw new ExprError(`Variable '${body}' does not exist`);
+    // mod_ssl adds its SSL_* variables to ap_expr (ssl_expr_lookup); tsproxyd has mod_ssl built in.
+    if (!EXPR_VARS.has(name) && !name.startsWith('SSL_')) throw new ExprError(`Variable '${body}' does not exist`);
     return { k: 'var', name };
   }
 
