@@ -16,7 +16,7 @@ import type { Loc } from '../../grammar/ast.js';
 import type { RewriteRule } from '../modules/rewrite/model.js';
 import { hasCtlOrSpace } from '../route/canon-path.js';
 import { absoluteUriScheme, escapeAbsoluteUri, escapeUri } from './escape.js';
-import { applyRule, RuleRc, type RunState } from './rule.js';
+import { applyRule, RuleRc, runEffects, type RunState } from './rule.js';
 import { RewriteLog } from './trace.js';
 import type { RewriteOutcome, RewritePlan, RewriteRequest } from './types.js';
 import { plainAddress, serverNameForUrl, serverPort } from './vars.js';
@@ -140,7 +140,7 @@ export function runRewrite(plan: RewritePlan, req: RewriteRequest): RewriteOutco
   log.trace(2, `init rewrite engine with requested uri ${s.filename}`);
 
   const r = applyList(plan.rules, s);
-  const effects = { env, cookies: s.cookies, log: log.lines, ...(s.forcedType !== undefined ? { forcedType: s.forcedType } : {}) };
+  const effects = runEffects(s);
   if (r.kind === 'none') {
     log.trace(1, `pass through ${s.filename}`);
     return { kind: 'pass', ...effects };

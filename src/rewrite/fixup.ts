@@ -23,6 +23,7 @@ import type { Loc } from '../../grammar/ast.js';
 import type { RewriteDirConf, RewriteOption, RewriteRule } from '../modules/rewrite/model.js';
 import { hasCtlOrSpace } from '../route/canon-path.js';
 import { applyList, newRunState, redirectTo } from './engine.js';
+import { runEffects } from './rule.js';
 import { absoluteUriScheme } from './escape.js';
 import type { MapStore } from './map-store.js';
 import { RewriteLog } from './trace.js';
@@ -131,7 +132,7 @@ export function runFixup(plan: PerDirPlan, dir: DirRules, req: RewriteRequest, f
   const f = req.facts;
   const log = new RewriteLog(plan.traceLevel, plainAddress(f.remoteAddress), req.hostname ?? plan.server.name, plan.server.sid);
   const s = { ...newRunState(plan, req, filename, log), perdir: dir.directory };
-  const effects = { env: s.env, cookies: s.cookies, log: log.lines };
+  let effects = runEffects(s);
   const directory = dir.directory;
   if (!dir.engine || directory === undefined || dir.rules.length === 0) return { kind: 'pass', ...effects };
   const proxyReq = filename.startsWith('proxy:');
@@ -140,6 +141,7 @@ export function runFixup(plan: PerDirPlan, dir: DirRules, req: RewriteRequest, f
   log.perdir = directory;
 
   const r = applyList(dir.rules, s);
+  effects = runEffects(s); // with the [T] the rules set
   if (r.kind === 'none') {
     log.trace(1, `pass through ${filename}`);
     return { kind: 'pass', ...effects };

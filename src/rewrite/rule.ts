@@ -13,6 +13,7 @@ import { buildCookie } from './cookie.js';
 import { absoluteUriScheme, escapeUri } from './escape.js';
 import { backrefEscaping, expand, expandTracked, type ExpandScope } from './expand.js';
 import { groupsText } from './trace.js';
+import type { RewriteEffects } from './types.js';
 import { serverNameForUrl, serverPort } from './vars.js';
 
 export interface RunState extends ExpandScope {
@@ -165,6 +166,11 @@ export function prefixAllows(rule: RewriteRule, uri: string): boolean {
     if (c !== t.charCodeAt(i)) return false;
   }
   return true;
+}
+
+/** What a run leaves for the response and the log: the environment, [CO] cookies, trace lines and [T]. */
+export function runEffects(s: RunState): RewriteEffects {
+  return { env: s.env, cookies: s.cookies, log: s.log.lines, ...(s.forcedType !== undefined ? { forcedType: s.forcedType } : {}) };
 }
 
 export function applyRule(rule: RewriteRule, s: RunState): RuleRc {

@@ -168,11 +168,11 @@ export function fixupPhase(dirs: PerDirPlan, facts: RequestFacts, d: Decision, s
   }
   if (sections.length === 0) return d;
   const o = runFixup(dirs, mergeDirs(dirs, sections), rewriteRequest(facts, ctx.uri, ctx.args, ctx.hostname, { ...ctx, carry: so }), filename);
-  const fresh = { env: o.env, cookies: o.cookies.slice(so.cookies.length), log: o.log };
+  const fresh = { env: o.env, cookies: o.cookies.slice(so.cookies.length), log: o.log, ...(o.forcedType !== undefined ? { forcedType: o.forcedType } : {}) };
   const decided = (x: Decision): Decision => withEffects(x, o);
   switch (o.kind) {
     case 'pass': {
-      if (fresh.cookies.length === 0 && o.log.length === 0 && o.env.size === (d.env?.size ?? 0)) return d;
+      if (fresh.cookies.length === 0 && fresh.forcedType === undefined && o.log.length === 0 && o.env.size === (d.env?.size ?? 0)) return d;
       const settings = d.settings === undefined ? undefined : withCookies(d.settings, fresh);
       return withEffects({ ...d, settings } as Decision, { ...o, log: [...(d.log ?? []), ...o.log] });
     }
