@@ -135,6 +135,32 @@ export function writeHttpdConfs(dir: string, name: string, body: readonly string
   return { common, tsproxyd };
 }
 
+/** The server settings of every generated httpd.conf body. */
+const SERVER_SETTINGS: readonly string[] = ['ServerName bench.local', 'Timeout 60', 'KeepAlive On', 'MaxKeepAliveRequests 0', 'KeepAliveTimeout 5'];
+
+/**
+ * tsproxyd's file for the balancer target (issue #6: a 4-member balancer against a single ProxyPass, same run): the
+ * same settings, every path through `balancer://bench` (byrequests) whose members all name the same backend, so
+ * that they share the single ProxyPass' connection pool and the difference is the balancer's own work (the pick,
+ * its lease, the BALANCER_* environment). Written into `dir` (made by writeConfigs); returns its path.
+ */
+export function writeBalancerConf(dir: string, port: number, backendPort: number, members = 4): string {
+  const backend = `127.0.0.1:${backendPort}`;
+  const file = join(dir, 'tsproxyd-balancer.conf');
+  const lines = [
+    `Listen 127.0.0.1:${port}`,
+    ...SERVER_SETTINGS,
+    '<Proxy "balancer://bench">',
+    ...Array.from({ length: members }, (_, i) => `    BalancerMember "http://${backend}" route=m${i + 1}`),
+    '</Proxy>',
+    'ProxyPass        / balancer://bench/',
+    'ProxyPassReverse / balancer://bench/',
+    '',
+  ];
+  writeFileSync(file, lines.join('\n'));
+  return file;
+}
+
 export function writeConfigs(dir: string, ports: Ports): ConfigFiles {
   const backend = `127.0.0.1:${ports.backend}`;
   const { common, tsproxyd } = writeHttpdConfs(
@@ -142,11 +168,7 @@ export function writeConfigs(dir: string, ports: Ports): ConfigFiles {
     'proxy-common.conf',
     [
       '# The reverse proxy both tsproxyd and apache2 run (each file that includes it adds its own Listen).',
-      'ServerName bench.local',
-      'Timeout 60',
-      'KeepAlive On',
-      'MaxKeepAliveRequests 0',
-      'KeepAliveTimeout 5',
+      ...SERVER_SETTINGS,
       `ProxyPass        / http://${backend}/`,
       `ProxyPassReverse / http://${backend}/`,
     ],

@@ -1,6 +1,7 @@
 // `npm run bench:http`: the HTTP benchmark of issue #3, every target side by side in one run.
 //
-// Targets: the backend itself ("direct", no proxy), tsproxyd, node-http-proxy (npm http-proxy, bench/http/
+// Targets: the backend itself ("direct", no proxy), tsproxyd, tsproxyd through a 4-member balancer (issue #6's
+// "at most 5% slower than a single ProxyPass", same run), node-http-proxy (npm http-proxy, bench/http/
 // node-http-proxy.ts) and, where installed, apache2 (mod_proxy_http), nginx (proxy_pass, upstream keepalive) and
 // haproxy (mode http): equivalent configurations generated into a temp dir by bench/http/configs.ts. All listen on
 // 127.0.0.1 and forward to one backend, a Node.js http server (bench/http/backend.ts), started once for the run.
@@ -36,7 +37,7 @@ import http from 'node:http';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { writeConfigs, type ConfigFiles, type Ports } from './configs.js';
+import { writeBalancerConf, writeConfigs, type ConfigFiles, type Ports } from './configs.js';
 import { summarizeProfile, type ProfileSummary } from './profile.js';
 import { treeCpuSeconds, treeSize } from './procstat.js';
 import { freePort, killAllNow, logTail, runMain, sleep, start, stop } from './procs.js';
@@ -132,8 +133,8 @@ async function sanity(port: number): Promise<string | undefined> {
 
 // --- targets and scenarios ----------------------------------------------------------------------------------------
 
-type TargetName = 'direct' | 'tsproxyd' | 'node-http-proxy' | 'apache2' | 'nginx' | 'haproxy';
-const ORDER: readonly TargetName[] = ['direct', 'tsproxyd', 'node-http-proxy', 'apache2', 'nginx', 'haproxy'];
+type TargetName = 'direct' | 'tsproxyd' | 'tsproxyd-balancer' | 'node-http-proxy' | 'apache2' | 'nginx' | 'haproxy';
+const ORDER: readonly TargetName[] = ['direct', 'tsproxyd', 'tsproxyd-balancer', 'node-http-proxy', 'apache2', 'nginx', 'haproxy'];
 const PEERS: readonly TargetName[] = ['node-http-proxy', 'apache2', 'nginx', 'haproxy'];
 
 interface Target {
@@ -321,6 +322,15 @@ function goals(all: readonly Measurement[]): Goal[] {
     const f = (v: number) => (unit === 'req/s' ? fmtInt(v) : v.toFixed(0));
     return out.push({ goal, met: tv >= av, detail: `${f(tv)} vs ${f(av)} ${unit} (${fmtRatio(tv / av)})` });
   };
+  // Issue #6: a 4-member balancer at most 5% slower than a single ProxyPass, in the same run.
+  const single = get('small-ka', 'tsproxyd');
+  const balanced = get('small-ka', 'tsproxyd-balancer');
+  const bgoal = 'small keep-alive GETs through a 4-member balancer: at most 5% slower than a single ProxyPass (same run)';
+  if (!single || !balanced) out.push({ goal: bgoal, met: null, detail: 'tsproxyd or tsproxyd-balancer not measured' });
+  else {
+    const cpu = single.cpuUsPerReq !== undefined && balanced.cpuUsPerReq !== undefined ? `; CPU ${balanced.cpuUsPerReq.toFixed(1)} vs ${single.cpuUsPerReq.toFixed(1)} µs/req` : '';
+    out.push({ goal: bgoal, met: balanced.rps! >= single.rps! * 0.95, detail: `${fmtInt(balanced.rps!)} vs ${fmtInt(single.rps!)} req/s (${fmtRatio(balanced.rps! / single.rps!)})${cpu}` });
+  }
   vsApache('small-ka', 'small keep-alive GETs', 'req/s');
   vsApache('get-1m', '1 MiB GETs', 'MiB/s');
   vsApache('post-1m', '1 MiB POSTs', 'MiB/s');
@@ -397,6 +407,8 @@ async function main(): Promise<number> {
       haproxy: await freePort(),
     };
     const conf: ConfigFiles = writeConfigs(join(scratch, 'conf'), ports);
+    const balancerPort = await freePort();
+    const balancerConf = writeBalancerConf(conf.dir, balancerPort, ports.backend);
     const versions = {
       node: process.version,
       wrk: wrkVersion(wrk),
@@ -414,6 +426,7 @@ async function main(): Promise<number> {
     const specs: { name: TargetName; port: number; cmd?: string; args?: string[]; describe: string }[] = [
       { name: 'direct', port: ports.backend, describe: 'the backend itself, no proxy' },
       { name: 'tsproxyd', port: ports.tsproxyd, cmd: process.execPath, args: [CLI, '-f', conf.tsproxyd], describe: `node dist/src/cli/main.js -f tsproxyd.conf` },
+      { name: 'tsproxyd-balancer', port: balancerPort, cmd: process.execPath, args: [CLI, '-f', balancerConf], describe: 'the same, through balancer://bench: 4 members (byrequests), all on the backend' },
       { name: 'node-http-proxy', port: ports.nodeHttpProxy, cmd: process.execPath, args: [NHP_JS, String(ports.nodeHttpProxy), `http://127.0.0.1:${ports.backend}`], describe: `http-proxy ${versions.httpProxy}, keep-alive Agent` },
       ...(tools.apache2 ? [{ name: 'apache2' as const, port: ports.apache2, cmd: tools.apache2, args: ['-f', conf.apache2, '-DFOREGROUND'], describe: `${versions.apache2 ?? 'apache2'} mpm_event + mod_proxy_http` }] : []),
       ...(tools.nginx ? [{ name: 'nginx' as const, port: ports.nginx, cmd: tools.nginx, args: ['-p', conf.dir, '-e', conf.nginxErrorLog, '-c', conf.nginx], describe: `${versions.nginx ?? 'nginx'} proxy_pass + upstream keepalive` }] : []),

@@ -31,6 +31,9 @@ export class MemberState {
   /** bytraffic: bytes sent to and read from the member. */
   transferred = 0;
   read = 0;
+  /** mod_proxy_hcheck's pcount and fcount: passed checks while failed, failed checks while not. */
+  hcPassed = 0;
+  hcFailed = 0;
 
   constructor(readonly def: BalancerMember, readonly index: number) {
     const p = def.params;
@@ -60,6 +63,28 @@ export class MemberState {
       this.retries++;
       this.flags.delete('E');
     }
+  }
+
+  /**
+   * One health check's outcome (hc_check in mod_proxy_hcheck.c): a member that is health-check-failed (+C) or in
+   * error (+E) comes back, both flags cleared, after `passes` passed checks; any other gets +C after `fails` failed
+   * ones. As in httpd the counts are not reset by a check of the other outcome, and a +C member's failed checks and
+   * a healthy member's passed ones count nothing. Returns what changed, for the log.
+   */
+  healthChecked(passed: boolean, now: number, passes: number, fails: number): 'enabled' | 'disabled' | undefined {
+    if (this.flags.has('C') || this.flags.has('E')) {
+      if (!passed || ++this.hcPassed < passes) return undefined;
+      this.flags.delete('C');
+      this.flags.delete('E');
+      this.hcPassed = 0;
+      return 'enabled';
+    }
+    if (passed) return undefined;
+    this.errorTime = now;
+    if (++this.hcFailed < fails) return undefined;
+    this.flags.add('C');
+    this.hcFailed = 0;
+    return 'disabled';
   }
 
   /** Put in error state now, unless the member ignores errors (+I). Returns whether it was. */

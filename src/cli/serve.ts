@@ -1,6 +1,6 @@
 // The foreground server's life (`tsproxyd -f FILE`): start, reload on SIGHUP/SIGUSR1, stop gracefully on
-// SIGTERM/SIGINT/SIGWINCH, and the PidFile. One configuration load ("Loaded") is everything a config makes: the
-// plan, its logs, its RewriteMap programs and the server options built from them. A reload loads and checks the
+// SIGTERM/SIGINT/SIGWINCH, and the PidFile. One configuration load (a Configuration, src/server/configuration.ts) is
+// everything a config makes: the plan, its logs, its RewriteMap programs and the server options built from them. A reload loads and checks the
 // file again and swaps only when every part of the new one is usable; otherwise every error is logged and the old
 // one keeps serving.
 import cluster from 'node:cluster';
@@ -8,64 +8,21 @@ import { loadConfig, type LoadOptions } from '../config/load.js';
 import type { ConfigModel } from '../config/types.js';
 import type { CoreServerConf } from '../modules/core/types.js';
 import { serverRootRelative } from '../modules/shared/files.js';
-import { compilePlan } from '../route/compile.js';
-import { route } from '../route/route.js';
-import type { RequestFacts } from '../route/types.js';
-import { planPrograms, PrgPrograms } from '../rewrite/prg.js';
-import { limitsFromConfig } from '../server/limits-from-config.js';
-import { createProxyServer, type ProxyServerOptions } from '../server/server.js';
-import { listenerTls } from '../tls/listener.js';
-import { openServerLogs, type ErrorLog } from '../log/open.js';
+import { buildConfiguration, discardConfiguration, retireConfiguration, stopConfiguration, type Configuration } from '../server/configuration.js';
+import { createProxyServer } from '../server/server.js';
 import { removePidFile, writePidFile } from './pid-file.js';
 import { formatDiagnostic } from './format.js';
 
 /** SIGTERM/SIGINT without a GracefulShutdownTimeout: how long tunnels may stay before they are closed. */
 export const DEFAULT_STOP_GRACE_MS = 10_000;
-/** Old RewriteMap programs outlive a reload this long, for requests still waiting on their answers. */
-const PROGRAM_LINGER_MS = 10_000;
-
-interface Loaded {
-  readonly model: ConfigModel;
-  readonly options: ProxyServerOptions;
-  readonly log: (line: string) => void;
-  readonly errorLog: ErrorLog;
-  readonly programs: PrgPrograms;
-}
 
 const core = (m: ConfigModel) => m.main.confs.get('core') as CoreServerConf | undefined;
 
-/** Everything one configuration makes, or why it cannot be used. `log`: the server's log, for the reload case. */
-function build(model: ConfigModel, log: (line: string) => void): Loaded | { readonly error: string } {
-  const plan = compilePlan(model);
-  // Logs: ErrorLog (stderr without one) behind LogLevel, and the access logs, opened once per load.
-  const logs = openServerLogs(model, plan);
-  if (!logs.ok) return { error: logs.error };
-  // RewriteMap prg: programs run as long as their configuration (httpd starts them in its post_config phase).
-  const programs = new PrgPrograms(planPrograms(plan), logs.log);
-  programs.start();
-  const routeOne = (facts: RequestFacts) => route(plan, facts);
-  const options: ProxyServerOptions = {
-    plan,
-    route: programs.size === 0 ? routeOne : (facts) => programs.route(routeOne, facts),
-    limits: limitsFromConfig(model),
-    log,
-    accessLogs: logs.accessLogs, // closed (flushed) by the server when its configuration retires
-    listenerTls: (host, port) => listenerTls(plan, host, port),
-  };
-  return { model, options, log: logs.log, errorLog: logs.errorLog, programs };
-}
-
-async function discard(l: Loaded): Promise<void> {
-  await l.options.accessLogs?.close();
-  await l.programs.close();
-  await l.errorLog.close();
-}
-
 export async function serve(model: ConfigModel, loadOptions: LoadOptions): Promise<number> {
   // The server logs through `current`, so that a reload's new ErrorLog takes over.
-  let current: Loaded;
+  let current: Configuration;
   const log = (line: string) => current.log(line);
-  const first = build(model, log);
+  const first = buildConfiguration(model, log);
   if ('error' in first) {
     process.stderr.write(`tsproxyd: ${first.error}\n`);
     return 1;
@@ -81,8 +38,7 @@ export async function serve(model: ConfigModel, loadOptions: LoadOptions): Promi
     process.stderr.write(`tsproxyd: ${e.code === 'EADDRINUSE' ? `could not bind to address ${where}: Address already in use` : e.message}\n`);
     process.stderr.write('tsproxyd: no listening sockets available, shutting down\n');
     await server.close();
-    await current.programs.close();
-    await current.errorLog.close();
+    await stopConfiguration(current);
     return 1;
   }
   for (const a of addrs) process.stderr.write(`tsproxyd: listening on ${a.text}\n`);
@@ -108,7 +64,7 @@ export async function serve(model: ConfigModel, loadOptions: LoadOptions): Promi
       log(`[core:error] reload refused: ${result.errors} configuration error${result.errors > 1 ? 's' : ''}; still serving the previous configuration`);
       return;
     }
-    const next = build(result.model, log);
+    const next = buildConfiguration(result.model, log);
     if ('error' in next) {
       log(`[core:error] reload refused: ${next.error}; still serving the previous configuration`);
       return;
@@ -117,7 +73,7 @@ export async function serve(model: ConfigModel, loadOptions: LoadOptions): Promi
     if (!r.ok) {
       for (const e of r.errors) log(`[core:error] reload refused: ${e}`);
       log('[core:error] reload refused; still serving the previous configuration');
-      await discard(next);
+      await discardConfiguration(next);
       return;
     }
     const old = current;
@@ -133,8 +89,7 @@ export async function serve(model: ConfigModel, loadOptions: LoadOptions): Promi
       }
       pidFile = nextPid;
     }
-    setTimeout(() => void old.programs.close(), PROGRAM_LINGER_MS).unref();
-    await old.errorLog.close();
+    await retireConfiguration(old);
   };
   const requestReload = (why: string): void => {
     if (reloading !== undefined) {
@@ -177,8 +132,7 @@ export async function serve(model: ConfigModel, loadOptions: LoadOptions): Promi
   process.once('SIGTERM', now);
   await reloading;
   await server.shutdown(graceMs);
-  await current.programs.close();
   if (pidFile !== undefined) removePidFile(pidFile);
-  await current.errorLog.close();
+  await stopConfiguration(current);
   return 0;
 }

@@ -65,5 +65,13 @@ export function acceptRow(
   help: string,
   notIn?: readonly SectionClass[],
 ): DirectiveDef {
-  return { name, args, where, help, ...(notIn ? { notIn } : {}), apply() {} };
+  return { name, args, where, help, ...(notIn ? { notIn } : {}), effect: 'ignored', apply() {} };
+}
+
+/**
+ * A directive httpd runs while reading the files (EXEC_ON_READ: Include, Define, LoadModule …): config/preprocess.ts
+ * executes it; the row exists so that <IfDirective>, did-you-mean and the migration table know it.
+ */
+export function readPhaseRow(name: string, args: Arity, where: readonly Where[], help: string): DirectiveDef {
+  return { name, args, where, help, effect: 'read-phase', apply() {} };
 }

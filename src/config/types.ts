@@ -74,6 +74,12 @@ export interface DirectiveDef<S = any, D = any> {
   apply(conf: { server: S; dir: D | undefined }, args: readonly string[], at: Site): ApplyResult;
   /** Set when httpd would not know this spelling: --check warns that it is tsproxyd's own. */
   readonly tsproxydOnly?: string;
+  /**
+   * A row whose apply() does nothing, and why: 'ignored' (acceptRow: accepted so that httpd configurations load, it
+   * changes nothing in tsproxyd), 'read-phase' (readPhaseRow: run by config/preprocess.ts while files are read).
+   * docs/migration.md is generated from it.
+   */
+  readonly effect?: 'ignored' | 'read-phase';
 }
 
 export interface ModuleDef<S = any, D = any> {

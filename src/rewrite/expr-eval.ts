@@ -10,7 +10,7 @@ import { escapeUri, unescapeUrl } from './escape.js';
 import type { ExpandScope } from './expand.js';
 import { lookupVariable, plainAddress } from './vars.js';
 
-interface ExprState {
+export interface ExprState {
   /** The last successful =~ match ($0-$9). */
   m: RegExpExecArray | null;
 }
@@ -47,17 +47,9 @@ function variable(s: ExpandScope, name: string): string {
   }
 }
 
-function func(s: ExpandScope, name: string, arg: string): string {
+/** The functions that read nothing but their argument; undefined for any other name. */
+export function stringFunc(name: string, arg: string): string | undefined {
   switch (name) {
-    case 'req':
-    case 'http':
-    case 'req_novary':
-      return s.req.facts.header(arg) ?? '';
-    case 'reqenv':
-    case 'v':
-      return s.env.get(arg) ?? '';
-    case 'env':
-      return s.env.get(arg) ?? process.env[arg] ?? '';
     case 'osenv':
       return process.env[arg] ?? '';
     case 'tolower':
@@ -74,12 +66,43 @@ function func(s: ExpandScope, name: string, arg: string): string {
       return Buffer.from(arg, 'base64').toString('latin1');
     case 'md5':
       return createHash('md5').update(arg, 'latin1').digest('hex');
-    default: // sha1 (the parser admits no other name)
+    case 'sha1':
       return createHash('sha1').update(arg, 'latin1').digest('hex');
+    default:
+      return undefined;
   }
 }
 
-function word(w: ExprWord, s: ExpandScope, st: ExprState): string {
+function func(s: ExpandScope, name: string, arg: string): string {
+  switch (name) {
+    case 'req':
+    case 'http':
+    case 'req_novary':
+      return s.req.facts.header(arg) ?? '';
+    case 'reqenv':
+    case 'v':
+      return s.env.get(arg) ?? '';
+    case 'env':
+      return s.env.get(arg) ?? process.env[arg] ?? '';
+    default: // the parser admits no name stringFunc does not know
+      return stringFunc(name, arg) ?? '';
+  }
+}
+
+/**
+ * Where an expression's variables and functions come from: the request (RewriteCond expr), or what a caller
+ * evaluates against instead (mod_proxy_hcheck's health-check response, src/balancer/hcheck-cond.ts).
+ */
+export interface ExprSource<S> {
+  variable(s: S, name: string): string;
+  func(s: S, name: string, arg: string): string;
+  /** The client address -R tests. */
+  remoteAddress(s: S): string;
+}
+
+const REQUEST_SOURCE: ExprSource<ExpandScope> = { variable, func, remoteAddress: (s) => s.req.facts.remoteAddress };
+
+function word<S>(w: ExprWord, s: S, st: ExprState, src: ExprSource<S>): string {
   let out = '';
   for (const p of w) {
     switch (p.k) {
@@ -87,10 +110,10 @@ function word(w: ExprWord, s: ExpandScope, st: ExprState): string {
         out += p.v;
         break;
       case 'var':
-        out += variable(s, p.name);
+        out += src.variable(s, p.name);
         break;
       case 'fn':
-        out += func(s, p.name, word(p.arg, s, st));
+        out += src.func(s, p.name, word(p.arg, s, st, src));
         break;
       case 'ref':
         out += st.m?.[p.n] ?? '';
@@ -137,18 +160,22 @@ export function ipMatch(ip: string, spec: string): boolean {
 const TRUE_WORDS = new Set(['', '0', 'off', 'false', 'no']);
 
 export function evalExpr(node: ExprNode, s: ExpandScope, st: ExprState): boolean {
+  return evalExprWith(node, s, st, REQUEST_SOURCE);
+}
+
+export function evalExprWith<S>(node: ExprNode, s: S, st: ExprState, src: ExprSource<S>): boolean {
   switch (node.k) {
     case 'bool':
       return node.v;
     case 'not':
-      return !evalExpr(node.e, s, st);
+      return !evalExprWith(node.e, s, st, src);
     case 'and':
-      return evalExpr(node.a, s, st) && evalExpr(node.b, s, st);
+      return evalExprWith(node.a, s, st, src) && evalExprWith(node.b, s, st, src);
     case 'or':
-      return evalExpr(node.a, s, st) || evalExpr(node.b, s, st);
+      return evalExprWith(node.a, s, st, src) || evalExprWith(node.b, s, st, src);
     case 'str': {
-      const l = word(node.l, s, st);
-      const r = word(node.r, s, st);
+      const l = word(node.l, s, st, src);
+      const r = word(node.r, s, st, src);
       switch (node.op) {
         case '==':
           return l === r;
@@ -166,26 +193,26 @@ export function evalExpr(node: ExprNode, s: ExpandScope, st: ExprState): boolean
       break;
     }
     case 'int': {
-      const l = atoi(word(node.l, s, st));
-      const r = atoi(word(node.r, s, st));
+      const l = atoi(word(node.l, s, st, src));
+      const r = atoi(word(node.r, s, st, src));
       return node.op === 'eq' ? l === r : node.op === 'ne' ? l !== r : node.op === 'lt' ? l < r : node.op === 'le' ? l <= r : node.op === 'gt' ? l > r : l >= r;
     }
     case 're': {
-      const m = node.re.exec(word(node.l, s, st));
+      const m = node.re.exec(word(node.l, s, st, src));
       if (m !== null) st.m = m;
       return (m !== null) !== node.negate;
     }
     case 'in': {
-      const l = word(node.l, s, st);
-      return node.list.some((w) => word(w, s, st) === l);
+      const l = word(node.l, s, st, src);
+      return node.list.some((w) => word(w, s, st, src) === l);
     }
     case 'match': {
-      const l = word(node.l, s, st);
-      const r = word(node.r, s, st);
+      const l = word(node.l, s, st, src);
+      const r = word(node.r, s, st, src);
       return node.op === 'ipmatch' ? ipMatch(l, r) : fnmatchRe(r, node.op).test(l);
     }
     case 'unary': {
-      const w = word(node.w, s, st);
+      const w = word(node.w, s, st, src);
       switch (node.op) {
         case 'n':
           return w !== '';
@@ -194,7 +221,7 @@ export function evalExpr(node: ExprNode, s: ExpandScope, st: ExprState): boolean
         case 'T':
           return !TRUE_WORDS.has(lower(w));
         case 'R':
-          return ipMatch(s.req.facts.remoteAddress, w);
+          return ipMatch(src.remoteAddress(s), w);
         case 'd':
           return stat(w, false)?.isDirectory() ?? false;
         case 'e':

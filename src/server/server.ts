@@ -39,6 +39,8 @@ export interface ProxyServerOptions {
   readonly listenerTls?: (host: string | undefined, port: number) => ListenerTlsResult;
   /** The access logs opened for this plan (src/log/access-log.ts): the server writes them and close() closes them. */
   readonly accessLogs?: AccessLogs;
+  /** This plan's balancer health checks (src/balancer/hcheck-runner.ts): run while the plan is served. */
+  readonly healthChecks?: { start(): void; stop(): void };
 }
 
 export interface ListeningAddress {
@@ -66,6 +68,19 @@ export interface ProxyServer {
    */
   shutdown(graceMs: number): Promise<void>;
   close(): Promise<void>;
+  /**
+   * Entry point for one request, whichever server received it: tsproxyd's own listeners call it, and so does the
+   * library API (src/library) for requests of an http.Server the application owns. `expectContinue`: the request
+   * came through 'checkContinue' (no `100 Continue` sent yet).
+   */
+  handleRequest(req: IncomingMessage, res: ServerResponse, expectContinue?: boolean): void;
+  /** Entry point for a request with an Upgrade header (an http.Server's 'upgrade' event): tunnel or answer it. */
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
+  /**
+   * Serve the next requests with another configuration without touching listeners (the library API, whose server
+   * is the application's); reload() does this and then opens and closes listeners.
+   */
+  replaceConfiguration(next: ProxyServerOptions): void;
   /** Open backend connections per Backend.key (tests, status). */
   backendSockets(key: string): number;
   /** Tunnels open now (after a 101, until either side closes). */
@@ -122,6 +137,11 @@ function addressOf(server: http.Server, bind: BindAddr): ListeningAddress {
   const a = server.address();
   const port = a !== null && typeof a === 'object' ? a.port : bind.port;
   return { host: bind.host ?? '*', port, text: formatAddr(bind.host, port) };
+}
+
+/** Whether a request came over TLS (an https.Server's socket), for route() and the forwarder. */
+function overTls(socket: Duplex): boolean {
+  return (socket as Partial<TLSSocket>).encrypted === true;
 }
 
 /** A request body the Upgrade path cannot frame (Content-Length other than 0, or any Transfer-Encoding). */
@@ -195,7 +215,8 @@ export function createProxyServer(opts: ProxyServerOptions): ProxyServer {
     },
   };
 
-  function handle(req: IncomingMessage, res: ServerResponse, bind: BindAddr, expectContinue: boolean, upgrade?: { socket: Socket; head: Buffer }): void {
+  function handle(req: IncomingMessage, res: ServerResponse, expectContinue: boolean, upgrade?: { socket: Socket; head: Buffer }): void {
+    const tls = overTls(req.socket);
     req.on('error', () => undefined);
     res.on('error', () => undefined);
     const current: InFlight = { req, res };
@@ -220,7 +241,7 @@ export function createProxyServer(opts: ProxyServerOptions): ProxyServer {
     // MaxKeepAliveRequests counted here (not Node's maxRequestsPerSocket) so that "max=" is httpd's countdown.
     const n = served.get(req.socket) ?? 0;
     served.set(req.socket, n + 1);
-    const entry = g.requestLog?.begin(req, res, n, bind.tls); // the access-log line, written when the response ends
+    const entry = g.requestLog?.begin(req, res, n, tls); // the access-log line, written when the response ends
     const max = limits.maxKeepAliveRequests;
     if (!limits.keepAlive || upgrade || (max > 0 && n >= max)) res.shouldKeepAlive = false;
     setConnectionPolicy(req, res, { keepAliveTimeoutSec: Math.floor(limits.keepAliveTimeoutMs / 1000), remaining: max > 0 ? max - n : undefined });
@@ -232,7 +253,7 @@ export function createProxyServer(opts: ProxyServerOptions): ProxyServer {
       log(`[core:error] route-failed ${method} ${req.url}: ${(err as Error).stack ?? String(err)}`);
       sendErrorPage(res, 500, { method, close: true });
     };
-    const facts = requestFacts(req, bind.tls);
+    const facts = requestFacts(req, tls);
     try {
       routed = g.route(facts);
     } catch (err) {
@@ -257,7 +278,7 @@ export function createProxyServer(opts: ProxyServerOptions): ProxyServer {
         case 'forward':
           if (upgrade && decision.upgrade) upgrades.set(upgrade.socket, decision); // for the status page's tunnels per route
           current.exchange = forward(req, res, decision, forwardCtx, {
-            tls: bind.tls,
+            tls,
             ssl: facts.ssl,
             expectContinue,
             closeAfter: upgrade !== undefined,
@@ -276,6 +297,23 @@ export function createProxyServer(opts: ProxyServerOptions): ProxyServer {
         }
       }
     }
+  }
+
+  // Requests with an Upgrade header: Node has detached its parser, so whatever the answer the connection does not
+  // go on as HTTP. An HTTP answer (error page, refused upgrade, upgrade not allowed) goes out through a
+  // ServerResponse on the socket, which is then closed; a 101 detaches it and the tunnel takes the socket. The
+  // client's bytes after its head are not read until then (never into the backend before a 101).
+  function handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    // A listener without a closure: one that shared this scope would keep `res` (and through it the whole
+    // exchange) alive for as long as the tunnel is open.
+    socket.on('error', ignore);
+    const res = new http.ServerResponse(req);
+    res.assignSocket(socket as Socket);
+    res.on('finish', () => {
+      res.detachSocket(socket as Socket);
+      (socket as Socket).destroySoon();
+    });
+    handle(req, res, false, { socket: socket as Socket, head });
   }
 
   function onClientError(err: Error & { code?: string; rawPacket?: Buffer }, socket: Duplex): void {
@@ -332,7 +370,7 @@ export function createProxyServer(opts: ProxyServerOptions): ProxyServer {
     await g.accessLogs?.close();
   }
 
-  function makeServer(bind: BindAddr, state: { lt: ListenerTls | undefined }): http.Server {
+  function makeServer(state: { lt: ListenerTls | undefined }): http.Server {
     const lt = state.lt;
     const httpOptions: http.ServerOptions = {
       maxHeaderSize: nodeMaxHeaderSize(limits),
@@ -364,25 +402,10 @@ export function createProxyServer(opts: ProxyServerOptions): ProxyServer {
         stats.connectionClosed(s);
       });
     });
-    server.on('request', (req, res) => handle(req, res, bind, false));
-    server.on('checkContinue', (req, res) => handle(req, res, bind, true));
+    server.on('request', (req, res) => handle(req, res, false));
+    server.on('checkContinue', (req, res) => handle(req, res, true));
     server.on('clientError', onClientError);
-    // Requests with an Upgrade header: Node has detached its parser, so whatever the answer the connection does not
-    // go on as HTTP. An HTTP answer (error page, refused upgrade, upgrade not allowed) goes out through a
-    // ServerResponse on the socket, which is then closed; a 101 detaches it and the tunnel takes the socket. The
-    // client's bytes after its head are not read until then (never into the backend before a 101).
-    server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-      // A listener without a closure: one that shared this scope would keep `res` (and through it the whole
-      // exchange) alive for as long as the tunnel is open.
-      socket.on('error', ignore);
-      const res = new http.ServerResponse(req);
-      res.assignSocket(socket as Socket);
-      res.on('finish', () => {
-        res.detachSocket(socket as Socket);
-        (socket as Socket).destroySoon();
-      });
-      handle(req, res, bind, false, { socket: socket as Socket, head });
-    });
+    server.on('upgrade', handleUpgrade);
     return server;
   }
 
@@ -411,7 +434,7 @@ export function createProxyServer(opts: ProxyServerOptions): ProxyServer {
     if (listed.tls && w.lt === undefined) log(`[ssl:warn] Listen ${formatAddr(listed.host, listed.port)} https: no server of that address has SSLEngine on, so it speaks plain HTTP`);
     const bind: BindAddr = { ...listed, tls: w.lt !== undefined };
     const state = { lt: w.lt };
-    const server = makeServer(bind, state);
+    const server = makeServer(state);
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen({ port: bind.port, ...(bind.host !== undefined ? { host: bind.host } : {}) }, () => {
@@ -430,7 +453,19 @@ export function createProxyServer(opts: ProxyServerOptions): ProxyServer {
     l.server.closeIdleConnections();
   }
 
+  function replaceConfiguration(next: ProxyServerOptions): void {
+    const old = gen;
+    cfg.healthChecks?.stop(); // the new configuration has its own member states and health checks
+    cfg = next;
+    cfg.healthChecks?.start();
+    limits = limitsOf(next);
+    gen = generationOf(next);
+    stats.generation++;
+    if (old.active === 0) void retire(old);
+  }
+
   async function close(): Promise<void> {
+    cfg.healthChecks?.stop();
     live.close();
     processTable.stop();
     const servers = [...listeners.values()].map((l) => l.server);
@@ -438,6 +473,7 @@ export function createProxyServer(opts: ProxyServerOptions): ProxyServer {
     const closing = servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve())));
     for (const s of servers) s.closeAllConnections();
     for (const s of sockets) s.destroy();
+    for (const s of tunnelSockets) s.destroy(); // a library user's server (not in `sockets`) may hold tunnels too
     pools.close();
     await Promise.all(closing);
     await gen.requestLog?.settle(); // the lines of responses and tunnels the destroyed sockets ended
@@ -451,17 +487,13 @@ export function createProxyServer(opts: ProxyServerOptions): ProxyServer {
       const out: ListeningAddress[] = [];
       for (const x of w.wanted.values()) out.push(await openListener(x));
       processTable.start(() => ownFigures(statusView));
+      cfg.healthChecks?.start();
       return out;
     },
     async reload(next) {
       const w = wantedListeners(next);
       if (!w.ok) return { ok: false, errors: w.errors };
-      const old = gen;
-      cfg = next;
-      limits = limitsOf(next);
-      gen = generationOf(next);
-      stats.generation++;
-      if (old.active === 0) void retire(old);
+      replaceConfiguration(next);
       const warnings: string[] = [];
       for (const [key, l] of [...listeners]) {
         const keep = w.wanted.get(key);
@@ -488,6 +520,7 @@ export function createProxyServer(opts: ProxyServerOptions): ProxyServer {
     },
     async shutdown(graceMs) {
       stopping = true;
+      cfg.healthChecks?.stop();
       live.close(); // the status pages' live viewers are not work to wait for
       for (const [key, l] of [...listeners]) closeListener(key, l);
       const deadline = graceMs > 0 ? Date.now() + graceMs : Infinity;
@@ -501,6 +534,9 @@ export function createProxyServer(opts: ProxyServerOptions): ProxyServer {
       await close();
     },
     close,
+    handleRequest: (req, res, expectContinue = false) => handle(req, res, expectContinue),
+    handleUpgrade,
+    replaceConfiguration,
     backendSockets: (key) => pools.socketCount(key),
     openTunnels: () => tunnels,
   };

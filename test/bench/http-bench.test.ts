@@ -1,11 +1,13 @@
 // The pieces of `npm run bench:http` that can be checked without a load: /proc accounting, wrk's script and output,
 // and that every generated proxy configuration is accepted by its server (each one only where it is installed).
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { writeConfigs } from '../../bench/http/configs.js';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { writeBalancerConf, writeConfigs } from '../../bench/http/configs.js';
 import { parseStat, treeCpuSeconds, treeSize } from '../../bench/http/procstat.js';
 import { parseWrkOutput, wrkScript } from '../../bench/http/wrk.js';
 import { configAcceptedTests } from './config-accepted.js';
@@ -45,3 +47,11 @@ test('the wrk script reports through done() and sets the 1 MiB POST body', () =>
 });
 
 configAcceptedTests(conf);
+
+test('tsproxyd accepts the balancer target\'s file: 4 members on the backend, every path through them', () => {
+  const file = writeBalancerConf(conf.dir, 39007, 39001);
+  assert.equal(readFileSync(file, 'utf8').match(/^ *BalancerMember "http:\/\/127\.0\.0\.1:39001" route=m\d$/gm)?.length, 4);
+  const r = spawnSync(process.execPath, [fileURLToPath(new URL('../../src/cli/main.js', import.meta.url)), '-t', '-f', file], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout + r.stderr, /Syntax OK/);
+});

@@ -7,11 +7,7 @@ import http, { type IncomingMessage } from 'node:http';
 import net, { type AddressInfo, type Socket } from 'node:net';
 import { after, describe, test } from 'node:test';
 import { WebSocket, WebSocketServer } from 'ws';
-import { loadConfig } from '../../src/config/load.js';
-import { compilePlan } from '../../src/route/compile.js';
-import { route } from '../../src/route/route.js';
-import { createProxyServer, type ProxyServer } from '../../src/server/server.js';
-import { makeConfDir } from '../helpers/conf-dir.js';
+import { deadPort, get, serveConf, type Reply } from '../helpers/conf-proxy.js';
 
 const crashes: unknown[] = [];
 process.on('uncaughtException', (e) => crashes.push(e));
@@ -84,14 +80,6 @@ async function startMember(name: string, port = 0): Promise<Member> {
   return m;
 }
 
-async function deadPort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as AddressInfo).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
-
 interface Served {
   readonly port: number;
   readonly logs: string[];
@@ -99,46 +87,21 @@ interface Served {
 }
 
 async function serve(conf: string): Promise<Served> {
-  const dir = makeConfDir();
-  const loaded = loadConfig({ file: dir.write('balancer.conf', `ServerName localhost\nListen 127.0.0.1:8080\n${conf}`), env: {} });
-  assert.deepEqual(loaded.diagnostics.filter((d) => d.severity === 'error').map((d) => d.message), []);
-  const plan = compilePlan(loaded.model);
-  const logs: string[] = [];
-  const proxy: ProxyServer = createProxyServer({ plan: { ...plan, listen: [{ host: '127.0.0.1', port: 0, protocol: 'http' }] }, route: (f) => route(plan, f), log: (l) => logs.push(l) });
-  const port = (await proxy.listen())[0]!.port;
+  const proxy = await serveConf(conf);
   const served = {
-    port,
-    logs,
+    port: proxy.port,
+    logs: proxy.logs,
     close: async () => {
       open.delete(served);
       await proxy.close();
-      dir.remove();
     },
   };
   open.add(served);
   return served;
 }
 
-interface Reply {
-  readonly status: number;
-  readonly body: string;
-  readonly headers: IncomingMessage['headers'];
-}
-
 const keepAlive = new http.Agent({ keepAlive: true, maxSockets: 16 });
 after(() => keepAlive.destroy());
-
-function get(port: number, path: string, headers: Record<string, string> = {}, agent: http.Agent | false = false): Promise<Reply> {
-  return new Promise((res, rej) => {
-    http
-      .get({ host: '127.0.0.1', port, path, headers, agent }, (r) => {
-        let body = '';
-        r.on('data', (d: Buffer) => (body += d.toString()));
-        r.on('end', () => res({ status: r.statusCode ?? 0, body, headers: r.headers }));
-      })
-      .on('error', rej);
-  });
-}
 
 const who = (r: Reply): string => r.body.split(' ')[0]!;
 

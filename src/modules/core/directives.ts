@@ -1,5 +1,5 @@
 // httpd core (core.c, http_core.c, mpm and unixd) directives a reverse-proxy config uses, as table rows.
-import { acceptRow, flagRow, S, SV, SVD, valueRow } from '../../config/rows.js';
+import { acceptRow, flagRow, readPhaseRow, S, SV, SVD, valueRow } from '../../config/rows.js';
 import type { DirectiveDef, ModuleDef } from '../../config/types.js';
 import { parseDuration, parseEnum } from '../../config/values.js';
 import { fnmatchTest } from '../../config/fnmatch.js';
@@ -148,13 +148,13 @@ const setHandler: DirectiveDef<CoreServerConf, CoreDirConf> = {
 // and ignored. Read-phase directives (Include, Define, LoadModule, ServerRoot…) are executed by
 // config/preprocess.ts while files are read; their rows exist so <IfDirective> and did-you-mean know them.
 const accepted: DirectiveDef[] = [
-  acceptRow('Include', 'TAKE1', SVD, 'Name(s) of the config file(s) to be included; fails if the wildcard does not match at least one file'),
-  acceptRow('IncludeOptional', 'TAKE1', SVD, 'Name or pattern of the config file(s) to be included; ignored if the file does not exist or the pattern does not match any files'),
-  acceptRow('Define', 'TAKE12', SVD, 'Define a variable, optionally to a value.  Same as passing -D to the command line.'),
-  acceptRow('UnDefine', 'TAKE1', SVD, 'Undefine the existence of a variable. Undo a Define.'),
-  acceptRow('LoadModule', 'TAKE2', S, 'a module name and the name of a shared object file to load it from'),
+  readPhaseRow('Include', 'TAKE1', SVD, 'Name(s) of the config file(s) to be included; fails if the wildcard does not match at least one file'),
+  readPhaseRow('IncludeOptional', 'TAKE1', SVD, 'Name or pattern of the config file(s) to be included; ignored if the file does not exist or the pattern does not match any files'),
+  readPhaseRow('Define', 'TAKE12', SVD, 'Define a variable, optionally to a value.  Same as passing -D to the command line.'),
+  readPhaseRow('UnDefine', 'TAKE1', SVD, 'Undefine the existence of a variable. Undo a Define.'),
+  readPhaseRow('LoadModule', 'TAKE2', S, 'a module name and the name of a shared object file to load it from'),
   acceptRow('LoadFile', 'ITERATE', S, 'shared object file or library to load into the server at runtime'),
-  acceptRow('ServerRoot', 'TAKE1', S, 'Common directory of server-related files (logs, confs, etc.)'),
+  readPhaseRow('ServerRoot', 'TAKE1', S, 'Common directory of server-related files (logs, confs, etc.)'),
   acceptRow('ServerAdmin', 'TAKE1', SV, 'The email address of the server administrator'),
   acceptRow('ServerTokens', 'TAKE1', S, "Tokens displayed in the server header: 'Full' (or 'Prod', 'Major', 'Minor', 'Min', 'OS')"),
   acceptRow('ServerSignature', 'TAKE1', SVD, "En-/disable server signature (On|Off|EMail)"),

@@ -3,6 +3,7 @@
 import type { DirectiveDef, Site } from '../../config/types.js';
 import { parseTargetUrl } from './target-url.js';
 import type { BalancerDef, ProxyDirConf, ProxyServerConf } from './types.js';
+import { hcConditionFor, hcParamContext } from './hcheck.js';
 import { setParam, type WorkerParams } from './worker-params.js';
 
 /** The URL of the enclosing <Proxy url> section, if the directive stands in one. */
@@ -54,13 +55,15 @@ export const balancerMember: DirectiveDef<ProxyServerConf, ProxyDirConf> = {
     if (!url.ok) return url.error;
     if (url.value.scheme === 'balancer') return 'BalancerMember a balancer cannot be a member of a balancer';
     const params: WorkerParams = {};
+    const ctx = hcParamContext(at);
     for (const p of rest.slice(1)) {
       const eq = p.indexOf('=');
       if (eq < 0) return "BalancerMember Invalid parameter. Parameter must be in the form 'key=value'";
-      const err = setParam('worker', params, p.slice(0, eq), p.slice(eq + 1));
+      const err = setParam('worker', params, p.slice(0, eq), p.slice(eq + 1), ctx);
       if (err) return `BalancerMember ${err}`;
     }
-    ensureBalancer(conf.server, name, at).members.push({ url: url.value, params, loc: at.loc });
+    const hcCondition = hcConditionFor(at, params);
+    ensureBalancer(conf.server, name, at).members.push({ url: url.value, params, loc: at.loc, ...(hcCondition !== undefined ? { hcCondition } : {}) });
   },
 };
 
@@ -90,7 +93,7 @@ export const proxySet: DirectiveDef<ProxyServerConf, ProxyDirConf> = {
         if (!t.ok) return t.error;
         let wp = conf.server.workerParams.get(url);
         if (wp === undefined) conf.server.workerParams.set(url, (wp = {}));
-        err = setParam('worker', wp, k, v);
+        err = setParam('worker', wp, k, v, hcParamContext(at));
       }
       if (err) return `ProxySet ${err}`;
     }

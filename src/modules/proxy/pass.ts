@@ -5,6 +5,7 @@ import { warnIfReDoS } from '../../config/regex-safety.js';
 import type { Site } from '../../config/types.js';
 import { parseTargetUrl } from './target-url.js';
 import type { ProxyRoute } from './types.js';
+import { hcParamContext } from './hcheck.js';
 import { setParam, type BalancerParams, type WorkerParams } from './worker-params.js';
 
 const BARE_KEYWORDS = new Set(['nocanon', 'interpolate', 'noquery']);
@@ -87,7 +88,7 @@ export function parsePass(
     }
     const err = isBalancer
       ? setParam('balancer', balancerParams, p.slice(0, eq), p.slice(eq + 1))
-      : setParam('worker', workerParams, p.slice(0, eq), p.slice(eq + 1));
+      : setParam('worker', workerParams, p.slice(0, eq), p.slice(eq + 1), hcParamContext(at));
     if (err) return { ok: false, error: err === 'unknown mapping' ? err : `${name} ${err}` };
   }
   return {

@@ -1,7 +1,8 @@
 // The mod_proxy family's smaller modules: their identifiers (for LoadModule and <IfModule>) and directives.
-import { acceptRow, flagRow, S, SV, SVD, valueRow } from '../../config/rows.js';
+import { flagRow, SVD, valueRow } from '../../config/rows.js';
 import type { ModuleDef } from '../../config/types.js';
 import { parseDuration } from '../../config/values.js';
+import { proxyHcheckModule } from './hcheck.js';
 
 const none = () => ({});
 
@@ -42,14 +43,6 @@ export const proxyWstunnelModule: ModuleDef<WstunnelConf, WstunnelConf> = {
     },
   ],
 };
-
-export const proxyHcheckModule: ModuleDef = plain('proxy_hcheck', {
-  directives: [
-    acceptRow('ProxyHCExpr', 'RAW_ARGS', SV, 'Define a health check condition ruleset expression'),
-    acceptRow('ProxyHCTemplate', 'RAW_ARGS', SV, 'Define a health check template'),
-    acceptRow('ProxyHCTPsize', 'TAKE1', S, 'Set size of health check thread pool'),
-  ],
-});
 
 export const proxySubmodules: readonly ModuleDef[] = [
   plain('proxy_http'),

@@ -1,4 +1,5 @@
 import type { Loc } from '../../../grammar/ast.js';
+import type { HcCondition } from '../../balancer/hcheck-cond.js';
 import type { TargetUrl } from './target-url.js';
 import type { BalancerParams, WorkerParams } from './worker-params.js';
 
@@ -42,6 +43,8 @@ export interface BalancerMember {
   readonly url: TargetUrl;
   readonly params: Readonly<WorkerParams>;
   readonly loc: Loc;
+  /** The ProxyHCExpr its hcexpr names, resolved where the member is defined (src/modules/proxy/hcheck.ts). */
+  readonly hcCondition?: HcCondition;
 }
 
 export interface BalancerDef {

@@ -1,6 +1,11 @@
 // The key=value parameters of ProxyPass, BalancerMember and ProxySet, as a table (httpd's set_worker_param and
 // set_balancer_param in modules/proxy/mod_proxy.c). Messages are httpd's, prefixed by the directive name.
 import { parseDuration } from '../../config/values.js';
+import { atoi } from '../shared/files.js';
+
+/** mod_proxy_hcheck's methods (proxy_hcmethods), and tsproxyd's WebSocket probe. CPING (AJP) is refused as httpd does. */
+export const HC_METHODS = ['NONE', 'TCP', 'OPTIONS', 'HEAD', 'GET', 'OPTIONS11', 'HEAD11', 'GET11', 'WS'] as const;
+export type HcMethod = (typeof HC_METHODS)[number];
 
 export interface WorkerParams {
   timeoutMs?: number;
@@ -30,7 +35,7 @@ export interface WorkerParams {
   flushwait?: number;
   secret?: string;
   mapping?: 'encoded' | 'servlet';
-  hcmethod?: string;
+  hcmethod?: HcMethod;
   hcintervalMs?: number;
   hcpasses?: number;
   hcfails?: number;
@@ -54,7 +59,17 @@ export interface BalancerParams {
   growth?: number;
 }
 
-type Setter<P> = (p: P, value: string) => string | undefined;
+/** What the hc* keys look up in the server they are written in (mod_proxy_hcheck's per-server tables). */
+export interface ParamContext {
+  /** Whether ProxyHCExpr defined this name (case-insensitive) before. */
+  hcCondition(name: string): boolean;
+  /** The ProxyHCTemplate of that name (case-insensitive): its hc* values, every one of them set or undefined. */
+  hcTemplate(name: string): Readonly<WorkerParams> | undefined;
+  /** A located warning (tsproxyd-only values). */
+  warn(message: string): void;
+}
+
+type Setter<P> = (p: P, value: string, ctx?: ParamContext) => string | undefined;
 
 const int = (v: string): number => (/^-?\d+$/.test(v) ? Number(v) : Number.NaN);
 const onOff = (v: string): boolean | undefined => (/^on$/i.test(v) ? true : /^off$/i.test(v) ? false : undefined);
@@ -138,8 +153,6 @@ function parseStatus(p: WorkerParams, v: string): string | undefined {
   return undefined;
 }
 
-const HC_METHODS = ['NONE', 'TCP', 'OPTIONS', 'HEAD', 'GET', 'OPTIONS11', 'HEAD11', 'GET11', 'WS'];
-
 export const WORKER_PARAMS: Record<string, Setter<WorkerParams>> = {
   loadfactor: (p, v) => {
     const n = Number(v);
@@ -188,19 +201,54 @@ export const WORKER_PARAMS: Record<string, Setter<WorkerParams>> = {
     p.mapping = w;
     return undefined;
   },
-  // mod_proxy_hcheck's keys (built into tsproxyd; WS is tsproxyd's WebSocket probe).
-  hcmethod: (p, v) => {
-    const m = v.toUpperCase();
-    if (!HC_METHODS.includes(m)) return `Unknown hcmethod '${v}' (one of ${HC_METHODS.join(', ')})`;
+  // mod_proxy_hcheck's keys (set_worker_hc_param; built into tsproxyd, WS is tsproxyd's own WebSocket probe). Every
+  // key starting with "hc" is one of them: ProxyHCTemplate takes exactly these.
+  hcmethod: (p, v, ctx) => {
+    const m = HC_METHODS.find((x) => x === v.toUpperCase());
+    if (v.toUpperCase() === 'CPING') return `Health check method ${v} not (yet) implemented`;
+    if (m === undefined) return 'Unknown method';
+    if (m === 'WS') ctx?.warn("hcmethod=WS is tsproxyd's WebSocket probe; httpd 2.4 would reject it (Unknown method)");
     p.hcmethod = m;
     return undefined;
   },
-  hcinterval: seconds((p, n) => (p.hcintervalMs = n), 'hcinterval must be at least one second'),
-  hcpasses: count((p, n) => (p.hcpasses = n), 'hcpasses must be a positive value'),
-  hcfails: count((p, n) => (p.hcfails = n), 'hcfails must be a positive value'),
-  hcuri: text((p, s) => (p.hcuri = s), 64, 'hcuri must be < 64 characters'),
-  hcexpr: text((p, s) => (p.hcexpr = s), 64, 'hcexpr name must be < 64 characters'),
-  hctemplate: text((p, s) => (p.hctemplate = s), 64, 'hctemplate name must be < 64 characters'),
+  hcinterval: (p, v) => {
+    // ap_timeout_parameter_parse in seconds by default; at least the watchdog's slice (AP_WD_TM_SLICE, 100 ms).
+    const d = parseDuration(v, '', 's');
+    if (!d.ok) return 'Unparse-able hcinterval setting';
+    if (d.value < 100) return 'Interval must be a positive value greater than 100ms';
+    p.hcintervalMs = d.value;
+    return undefined;
+  },
+  hcpasses: (p, v) => {
+    const n = atoi(v);
+    if (n < 0) return 'Passes must be a positive value';
+    p.hcpasses = n;
+    return undefined;
+  },
+  hcfails: (p, v) => {
+    const n = atoi(v);
+    if (n < 0) return 'Fails must be a positive value';
+    p.hcfails = n;
+    return undefined;
+  },
+  hcuri: text((p, s) => (p.hcuri = s), 64, 'Health check uri length must be < 64 characters'),
+  hcexpr: (p, v, ctx) => {
+    if (ctx?.hcCondition(v) !== true) return `Unknown health check condition expr: ${v}`;
+    if (v.length >= 64) return 'Health check uri length must be < 64 characters'; // sic (httpd)
+    p.hcexpr = v;
+    return undefined;
+  },
+  hctemplate: (p, v, ctx) => {
+    const t = ctx?.hcTemplate(v);
+    if (t === undefined) return `Unknown ProxyHCTemplate name: ${v}`;
+    // Every hc* value of the template replaces the worker's, set or not (httpd copies the whole template).
+    const target = p as Record<string, unknown>;
+    for (const [k, val] of Object.entries(t)) {
+      if (val === undefined) delete target[k];
+      else target[k] = val;
+    }
+    return undefined;
+  },
 };
 
 const LBMETHODS = ['byrequests', 'bytraffic', 'bybusyness', 'heartbeat'] as const;
@@ -243,6 +291,7 @@ export function setParam(
   target: WorkerParams | BalancerParams,
   key: string,
   value: string,
+  ctx?: ParamContext,
 ): string | undefined {
   const k = key.toLowerCase();
   if (kind === 'balancer') {
@@ -250,5 +299,11 @@ export function setParam(
     return set ? set(target as BalancerParams, value) : 'unknown Balancer parameter';
   }
   const set = WORKER_PARAMS[k];
-  return set ? set(target as WorkerParams, value) : 'unknown Worker parameter';
+  if (set === undefined) return isHcKey(k) ? 'unknown Worker hcheck parameter' : 'unknown Worker parameter';
+  return set(target as WorkerParams, value, ctx);
+}
+
+/** mod_proxy hands every key that starts with "hc" to mod_proxy_hcheck. */
+export function isHcKey(key: string): boolean {
+  return key.toLowerCase().startsWith('hc');
 }

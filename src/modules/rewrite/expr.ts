@@ -59,12 +59,25 @@ const MATCH_OPS = ['ipmatch', 'strmatch', 'strcmatch', 'fnmatch'] as const;
 
 class ExprError extends Error {}
 
+/**
+ * What a caller's ap_expr knows beyond the request's variables and functions, as httpd's expr_lookup hooks add
+ * them (mod_proxy_hcheck: %{HC_*} and hc()). Names are matched in upper case (variables) and lower case (functions).
+ */
+export interface ExprDialect {
+  readonly variable?: (upperName: string) => boolean;
+  readonly functions?: ReadonlySet<string>;
+}
+
+const REQUEST_DIALECT: ExprDialect = {};
+
 class Parser {
   readonly #s: string;
+  readonly #d: ExprDialect;
   #i = 0;
 
-  constructor(s: string) {
+  constructor(s: string, dialect: ExprDialect) {
     this.#s = s;
+    this.#d = dialect;
   }
 
   parse(): ExprNode {
@@ -214,7 +227,7 @@ class Parser {
 
   #func(name: string): string {
     const n = name.toLowerCase();
-    if (EXPR_FUNCS.has(n)) return n;
+    if (EXPR_FUNCS.has(n) || this.#d.functions?.has(n) === true) return n;
     if (UNSUPPORTED_FUNCS.has(n)) throw new ExprError(`Function '${name}' is not supported by tsproxyd`);
     throw new ExprError(`Function '${name}' does not exist`);
   }
@@ -230,7 +243,7 @@ class Parser {
     if (colon >= 0) return { k: 'fn', name: this.#func(body.slice(0, colon)), arg: [{ k: 'text', v: body.slice(colon + 1) }] };
     const name = body.toUpperCase();
     // mod_ssl adds its SSL_* variables to ap_expr (ssl_expr_lookup); tsproxyd has mod_ssl built in.
-    if (!EXPR_VARS.has(name) && !name.startsWith('SSL_')) throw new ExprError(`Variable '${body}' does not exist`);
+    if (!EXPR_VARS.has(name) && !name.startsWith('SSL_') && this.#d.variable?.(name) !== true) throw new ExprError(`Variable '${body}' does not exist`);
     return { k: 'var', name };
   }
 
@@ -272,14 +285,20 @@ class Parser {
 
 export type ExprParse = { ok: true; node: ExprNode } | { ok: false; error: string };
 
-/** ap_expr_parse_cmd for a RewriteCond: httpd's message on failure (without the "RewriteCond: " prefix). */
-export function parseExpr(source: string): ExprParse {
+/** ap_expr_parse_cmd: the parsed expression, or the parser's own message (no prefix). */
+export function compileExpr(source: string, dialect: ExprDialect = REQUEST_DIALECT): ExprParse {
   try {
-    return { ok: true, node: new Parser(source).parse() };
+    return { ok: true, node: new Parser(source, dialect).parse() };
   } catch (err) {
-    if (err instanceof ExprError) return { ok: false, error: `cannot compile expression "${source}" ${err.message}` };
+    if (err instanceof ExprError) return { ok: false, error: err.message };
     throw err;
   }
+}
+
+/** ap_expr_parse_cmd for a RewriteCond: httpd's message on failure (without the "RewriteCond: " prefix). */
+export function parseExpr(source: string): ExprParse {
+  const e = compileExpr(source);
+  return e.ok ? e : { ok: false, error: `cannot compile expression "${source}" ${e.error}` };
 }
 
 /** -strmatch / -strcmatch / -fnmatch patterns, compiled when constant (else per request). */
