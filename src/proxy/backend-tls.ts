@@ -10,6 +10,7 @@
 // used when require/optional names no CA (httpd would fail every handshake then).
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { isIP } from 'node:net';
 import tls, { type ConnectionOptions, type TLSSocket } from 'node:tls';
 import type { SslProxySettings, TlsProtocol } from '../modules/ssl/directives.js';
 
@@ -87,6 +88,22 @@ export function peerCheck(socket: TLSSocket, t: BackendTls, host: string): PeerC
     if (err) return new PeerCheckError(`the backend's certificate does not match ${host}: ${err.message}`);
   }
   return undefined;
+}
+
+/**
+ * The SNI name sent to a TLS backend (httpd's conn->ssl_hostname, ap_proxy_determine_connection): with
+ * ProxyPreserveHost On the request's host name (lower case, without port and trailing dot), else the backend URL's
+ * host; none for an IP address (mod_ssl sends no SNI then). Verified with apache2 2.4.71 (tls-backend-verify).
+ */
+export function backendServername(backendHost: string, preserveHost: boolean, requestHost: string | undefined): string | undefined {
+  const name = preserveHost && requestHost !== undefined ? hostName(requestHost) : backendHost;
+  return name === '' || isIP(name.replace(/^\[|\]$/g, '')) !== 0 ? undefined : name;
+}
+
+/** "D.Test:8443" → "d.test"; "[::1]:443" → "[::1]". */
+function hostName(authority: string): string {
+  const m = /^(\[[^\]]*\]|[^:]*)/.exec(authority);
+  return (m?.[1] ?? authority).toLowerCase().replace(/\.$/, '');
 }
 
 const TLS_CODE = /^(ERR_TLS_|ERR_SSL_|ERR_TSPROXYD_PEER_CHECK$|CERT_|DEPTH_ZERO_SELF_SIGNED_CERT$|SELF_SIGNED_CERT_IN_CHAIN$|UNABLE_TO_|EPROTO$)/;

@@ -109,6 +109,8 @@ export interface ErrorPageOptions {
   readonly proxyReason?: string;
   /** Plain error-notes text (escaped here), e.g. "Size of a request header field exceeds server limit." */
   readonly notes?: string;
+  /** error-notes that are HTML already (mod_ssl's "Reason: …<br />"), shown as they are; `notes` wins. */
+  readonly notesHtml?: string;
   /** A redirect's Location, shown in the 3xx pages. */
   readonly location?: string;
 }
@@ -120,7 +122,7 @@ export function errorPage(status: number, opts: ErrorPageOptions = {}): ErrorPag
     ? `The proxy server could not handle the request<p>Reason: <strong>${escapeHtml(opts.proxyReason!)}</strong></p>`
     : opts.notes !== undefined
       ? escapeHtml(opts.notes)
-      : undefined;
+      : opts.notesHtml;
   const body =
     '<!DOCTYPE HTML PUBLIC "-//W3C//DTD HTML 4.01//EN" "http://www.w3.org/TR/html4/strict.dtd">\n' +
     `<html><head>\n<title>${status} ${reasonPhrase}</title>\n</head><body>\n<h1>${reasonPhrase}</h1>\n` +

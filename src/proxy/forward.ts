@@ -13,7 +13,7 @@
 // body), and that early answer must still reach the client — httpd relays it and then closes the connection.
 import http, { type ClientRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import https from 'node:https';
-import { isIP, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import type { Writable } from 'node:stream';
 import type { Decision } from '../route/types.js';
 import { connectionFields } from './connection-policy.js';
@@ -35,6 +35,7 @@ import type { WorkerStates } from './worker-state.js';
 import type { BalancerLease } from '../balancer/lease.js';
 import type { WorkerTarget } from '../route/forward-url.js';
 import { runTunnel, type TunnelStats } from './tunnel.js';
+import { backendServername } from './backend-tls.js';
 import { canUpgrade, isWsScheme, offeredProtocols } from '../route/upgrade.js';
 
 function ignoreError(): void {}
@@ -243,7 +244,8 @@ class Exchange implements ForwardHandle {
         method: req.method,
         path: d.path,
         setHost: false,
-        ...(secure && isIP(b.host) === 0 ? { servername: b.host } : {}),
+        // '' = no SNI (an IP address), which also keeps Node's agent from deriving one from the Host field.
+        ...(secure ? { servername: backendServername(b.host, d.settings.preserveHost, d.host ?? req.headers.host) ?? '' } : {}),
       });
       // Fields set one name at a time (first-occurrence order and spelling kept; a repeated name is written on
       // adjacent lines) rather than as a raw array: with an array Node writes the head at once, before it can

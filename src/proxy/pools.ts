@@ -39,7 +39,7 @@ function tune(agent: AnyAgent, b: Backend, t: BackendTls | undefined): AnyAgent 
     if (t !== undefined) {
       const s = tls.connect({ ...options, ...t.connect });
       s.once('secureConnect', () => {
-        const bad = peerCheck(s, t, b.host);
+        const bad = peerCheck(s, t, options.servername || b.host); // the name checked is the SNI name, as in httpd
         if (bad) s.destroy(bad);
       });
       socket = s;

@@ -19,9 +19,10 @@ import { parseTargetUrl } from '../modules/proxy/target-url.js';
 import type { BalancerDef, ProxyDirConf, ProxyRoute, ProxyServerConf } from '../modules/proxy/types.js';
 import type { WorkerParams } from '../modules/proxy/worker-params.js';
 import type { WstunnelConf } from '../modules/proxy/submodules.js';
-import type { SslServerConf } from '../modules/ssl/directives.js';
+import type { SslDirConf, SslServerConf } from '../modules/ssl/directives.js';
 import { compileBackendTls } from '../proxy/backend-tls.js';
 import { tlsSiteOf } from '../tls/site.js';
+import { sslDirPlan } from '../tls/dir.js';
 import { BalancerStates } from '../balancer/runtime.js';
 import { expandBalancerReverse } from '../balancer/reverse.js';
 import { canonEncodePath, toBytes } from './canon-path.js';
@@ -284,6 +285,7 @@ function compileServer(scope: ServerScope, main: ServerScope, mainName: string, 
       reverse: expandBalancerReverse(reverse, balancers),
       reverseCookieDomain: cookieDomain,
       reverseCookiePath: cookiePath,
+      ssl: sslDirPlan(chain.map(ssl), matched.map((i) => locDirs[i]!.confs.get('ssl') as SslDirConf | undefined)),
       requestHeaders: earlyFirst(ops.filter((o) => o.table === 'request')),
       responseHeaders: earlyFirst(ops.filter((o) => o.table !== 'request')),
     });

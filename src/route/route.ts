@@ -45,7 +45,8 @@ import type { Decision, Plan, ProxySettings, RequestFacts, ServerPlan } from './
 import { isWsScheme } from './upgrade.js';
 import { localHandler } from './handler.js';
 import { refusal } from './access.js';
-import { candidatesFor, selectServer, sniServer } from './vhost-select.js';
+import { candidatesFor, handshakeServer, selectServer } from './vhost-select.js';
+import { sslPhases } from './ssl-phases.js';
 import { tlsCompatible } from '../tls/site.js';
 import type { RewriteCarry, RewriteEffects } from '../rewrite/types.js';
 
@@ -163,26 +164,29 @@ function locationMatches(routing: ServerRouting, uri: string): number[] {
 const declinesWithoutUpgrade = (rule: CompiledRule): boolean => rule.route.target !== undefined && isWsScheme(rule.route.target.scheme);
 
 /**
- * mod_ssl's checks of a request on a TLS connection (ssl_hook_ReadReq): when the Host selects another server than
- * the SNI name did, and the two have incompatible TLS settings, 421 (AH02032); without SNI, when either server has
- * SSLStrictSNIVHostCheck on and the address has name-based virtual hosts, 403 (AH02033).
+ * mod_ssl's checks of a request on a TLS connection (ssl_hook_ReadReq), in httpd 2.4.71's order (each verified with
+ * apache2): without SNI, when either the handshake's server or the request's has SSLStrictSNIVHostCheck on and the
+ * address has name-based virtual hosts, 403 (AH02033); SNI but no host name in the request (HTTP/1.0 without Host),
+ * 400 (AH02031); a request whose host selects another server than the handshake used (the SNI name's, else the
+ * address default) with an incompatible TLS setup (different certificates count), 421 (AH02032).
  */
-function checkSni(plan: Plan, facts: RequestFacts, server: ServerPlan): Decision | undefined {
+function checkSni(plan: Plan, facts: RequestFacts, server: ServerPlan, host: string | undefined): Decision | undefined {
   const candidates = candidatesFor(plan, facts.localAddress, facts.localPort);
-  if (facts.sni === undefined) {
-    const handshake = candidates[0] ?? plan.main;
-    if (candidates.length > 1 && (handshake.tls.strictSni || server.tls.strictSni)) {
-      return respond(403, 'no hostname was provided via SNI for a name based virtual host (SSLStrictSNIVHostCheck, httpd AH02033)', server.settings, undefined);
-    }
-    return undefined;
+  const handshake = handshakeServer(plan, facts);
+  if (facts.sni === undefined && candidates.length > 1 && (handshake.tls.strictSni || server.tls.strictSni)) {
+    return respond(403, 'no hostname was provided via SNI for a name based virtual host (SSLStrictSNIVHostCheck, httpd AH02033)', server.settings, undefined);
   }
-  const handshake = sniServer(candidates, facts.sni) ?? candidates[0] ?? plan.main;
+  if (facts.sni !== undefined && host === undefined) {
+    return respond(400, `hostname ${facts.sni} provided via SNI, but no hostname provided in the HTTP request (httpd AH02031)`, undefined, undefined);
+  }
   if (handshake === server || tlsCompatible(handshake.tls, server.tls)) return undefined;
-  return respond(421, `the SNI name ${facts.sni} and the Host select servers with different TLS settings (httpd AH02032)`, server.settings, undefined);
+  const by = facts.sni !== undefined ? `the SNI name ${facts.sni}` : `the address default ${handshake.routing.serverName} (no SNI)`;
+  return respond(421, `${by} and the Host select servers with different TLS settings (httpd AH02032)`, server.settings, undefined);
 }
 
 export function route(plan: Plan, facts: RequestFacts): Decision {
-  return routeRequest(plan, facts, undefined, 0);
+  const d = routeRequest(plan, facts, undefined, 0);
+  return facts.ssl === undefined ? d : sslPhases(d, facts, facts.clientVerifyMode ?? handshakeServer(plan, facts).tls.verifyClient);
 }
 
 /** LimitInternalRecursion's default: more internal redirects (per-directory rewrites) are a 500 (AH00124). */
@@ -194,7 +198,7 @@ function routeRequest(plan: Plan, facts: RequestFacts, carry: RewriteCarry | und
   const sel = selectServer(plan, facts, t);
   if (!sel.ok) return sel.decision;
   if (facts.tls && facts.ssl !== undefined) {
-    const refused = checkSni(plan, facts, sel.server);
+    const refused = checkSni(plan, facts, sel.server, sel.host);
     if (refused !== undefined) return refused;
   }
   const routing = sel.server.routing;

@@ -1,6 +1,8 @@
 // The contract between the matcher chain (src/route, pure: no sockets) and the I/O side (src/proxy, src/server).
 // A Plan is compiled once from the config model; route(plan, facts) turns one request's facts into a Decision.
 import type { TlsSite } from '../tls/site.js';
+import type { SslDirPlan } from '../tls/dir.js';
+import type { VerifyMode } from '../modules/ssl/directives.js';
 import type { Loc } from '../../grammar/ast.js';
 import type { HeaderOp } from '../modules/headers/directives.js';
 import type { ReverseRule } from '../modules/proxy/types.js';
@@ -31,6 +33,8 @@ export interface RequestFacts {
   readonly ssl?: (name: string) => string | undefined;
   /** The SNI name the client sent, for the SNI/Host check (httpd's 421). */
   readonly sni?: string;
+  /** SSLVerifyClient of the connection after a renegotiation (src/tls/renegotiate.ts); absent: its handshake's. */
+  readonly clientVerifyMode?: VerifyMode;
   /** Case-insensitive request header lookup (the first value; repeated headers joined with ", "). */
   readonly header: (name: string) => string | undefined;
   /** "1.0" or "1.1" (default "1.1"): an HTTP/1.1 request without Host is a 400, as in httpd. */
@@ -79,6 +83,8 @@ export interface ProxySettings {
   readonly wsIdleTimeoutMs?: number;
   /** SSLProxy* for https:// and wss:// backends (the server's, main merged into the vhost). */
   readonly backendTls: BackendTls;
+  /** mod_ssl's per-directory settings (<Location> SSLVerifyClient, SSLOptions); absent: none (hand-made settings). */
+  readonly ssl?: SslDirPlan;
   /** The server's access logs, compiled once per load (src/log/plan.ts); absent: none (hand-made settings). */
   readonly logs?: ServerLogs;
 }
@@ -138,6 +144,11 @@ export type Decision =
        * or `balancer-manager` that no ProxyPass takes, and whose Require rules allow the client (src/route/handler.ts).
        */
       readonly handler?: LocalHandler;
+      /**
+       * A 403 that a TLS 1.2 renegotiation asking for a client certificate in this mode may lift (a <Location>'s
+       * SSLVerifyClient): the I/O side renegotiates and routes the request again (src/tls/renegotiate.ts).
+       */
+      readonly renegotiate?: VerifyMode;
     } & RewriteEffects);
 
 /** One server (the main server or a <VirtualHost>) ready to route. */

@@ -74,6 +74,12 @@ export function sniServer(candidates: readonly ServerPlan[], servername: string)
   return host === undefined ? undefined : candidates.find((v) => nameMatches(v, host));
 }
 
+/** The server whose TLS settings a connection's handshake used: its SNI name's, else the address default. */
+export function handshakeServer(plan: Pick<Plan, 'vhosts' | 'main'>, facts: Pick<RequestFacts, 'localAddress' | 'localPort' | 'sni'>): ServerPlan {
+  const candidates = candidatesFor(plan, facts.localAddress, facts.localPort);
+  return (facts.sni !== undefined ? sniServer(candidates, facts.sni) : undefined) ?? candidates[0] ?? plan.main;
+}
+
 export type Selection =
   | { readonly ok: true; readonly server: ServerPlan; /** normalised host, if any */ readonly host: string | undefined }
   | { readonly ok: false; readonly decision: Decision };

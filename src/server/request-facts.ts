@@ -4,6 +4,7 @@ import { sameName } from '../proxy/header-list.js';
 import type { RequestFacts } from '../route/types.js';
 import type { TLSSocket } from 'node:tls';
 import { sslVariable } from '../tls/vars.js';
+import { renegotiatedMode } from '../tls/renegotiate.js';
 
 export function requestFacts(req: IncomingMessage, tls: boolean): RequestFacts {
   const sock = req.socket;
@@ -21,6 +22,7 @@ export function requestFacts(req: IncomingMessage, tls: boolean): RequestFacts {
   };
   const ssl = tls && 'getPeerCertificate' in sock ? (name: string) => sslVariable(sock as TLSSocket, name) : undefined;
   const sni = ssl === undefined ? undefined : (sock as TLSSocket & { servername?: string | false }).servername;
+  const mode = ssl === undefined ? undefined : renegotiatedMode(sock as TLSSocket);
   return {
     method: req.method ?? 'GET',
     target: req.url ?? '/',
@@ -32,6 +34,7 @@ export function requestFacts(req: IncomingMessage, tls: boolean): RequestFacts {
     tls,
     ...(ssl !== undefined ? { ssl } : {}),
     ...(typeof sni === 'string' && sni !== '' ? { sni } : {}),
+    ...(mode !== undefined ? { clientVerifyMode: mode } : {}),
     header,
     httpVersion: req.httpVersion,
   };

@@ -5,6 +5,9 @@ import https from 'node:https';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { TLSSocket } from 'node:tls';
 import { refuseUnverified, type ListenerTls, type ListenerTlsResult } from '../tls/listener.js';
+import { gateTlsConnections } from '../tls/gate.js';
+import { answerPlainHttp } from '../tls/plain-http.js';
+import { afterRenegotiation } from '../tls/renegotiate.js';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { BackendPools } from '../proxy/pools.js';
@@ -266,6 +269,10 @@ export function createProxyServer(opts: ProxyServerOptions): ProxyServer {
     dispatch(routed);
 
     function dispatch(decision: Decision): void {
+      // A <Location>'s SSLVerifyClient over TLS 1.2: renegotiate for a client certificate, then route again.
+      if (decision.kind === 'respond' && decision.renegotiate !== undefined) {
+        return void afterRenegotiation(req.socket as TLSSocket, decision, () => g.route(requestFacts(req, tls)), limits.timeoutMs).then(dispatch, routeFailed);
+      }
       entry?.decided(decision);
       if (decision.log !== undefined) for (const line of decision.log) log(line); // mod_rewrite's trace and errors
       if (upgrade && hasBody(req) && !(decision.kind === 'forward' && decision.upgrade)) {
@@ -383,6 +390,8 @@ export function createProxyServer(opts: ProxyServerOptions): ProxyServer {
     // The SNI callback and the client-certificate check read `state`, which a reload updates.
     const server = lt === undefined ? http.createServer(httpOptions) : https.createServer({ ...httpOptions, ...lt.options, SNICallback: (name, cb) => state.lt?.options.SNICallback?.(name, cb) });
     if (lt !== undefined) {
+      // Before TLS: plain HTTP is answered with mod_ssl's 400; a handshake gets its SNI vhost's context (src/tls/gate.ts).
+      gateTlsConnections(server as https.Server, { connectionTls: (name) => state.lt?.connectionTls(name), plainHttp: (s) => answerPlainHttp(s, log), timeoutMs: () => limits.timeoutMs });
       server.on('secureConnection', (s: TLSSocket) => {
         const now = state.lt;
         if (now !== undefined && refuseUnverified(now.serverFor(s).tls, s)) {

@@ -1,6 +1,7 @@
 // From a virtual host's TLS settings to Node's secure-context options: certificate (with its chain), key, CA for
 // client certificates, protocol range, ciphers. Files are read when a listener starts (and again at reload); every
 // failure is a message naming the file and the directive's virtual host, never a thrown OpenSSL error.
+import { constants, createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import tls from 'node:tls';
@@ -73,6 +74,11 @@ export function secureContextFor(site: TlsSite, name: string): ContextResult {
   if (cas.error !== undefined) return { ok: false, error: cas.error };
   const suites = [site.cipherSuite?.['TLSv1.3'], site.cipherSuite?.SSL].filter((s): s is string => s !== undefined && s !== '');
   const options: tls.SecureContextOptions = {
+    // Sessions (ids and tickets, whose keys each context draws itself) are resumed only by the virtual host that
+    // made them, as mod_ssl's per-vhost SSL_CTX and session id context do.
+    sessionIdContext: createHash('sha1').update(`${site.loc.file}:${site.loc.line}`).digest('hex').slice(0, 32),
+    // A renegotiation for a <Location>'s SSLVerifyClient must be a full handshake, or no certificate is asked for.
+    secureOptions: constants.SSL_OP_NO_SESSION_RESUMPTION_ON_RENEGOTIATION,
     cert: certs.join('\n'),
     key,
     ...versionRange(site.protocols),

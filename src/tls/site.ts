@@ -52,13 +52,17 @@ const same = <T>(a: readonly T[] | undefined, b: readonly T[] | undefined): bool
 
 /**
  * httpd's ssl_server_compatible/ssl_ctx_compatible: may a request whose Host selects server `b` go on over a
- * connection whose handshake (SNI) chose server `a`? Certificates do not matter; protocols, client verification,
- * CA and ciphers do.
+ * connection whose handshake (SNI) chose server `a`? Since 2.4.64 (CVE-2025-23048) the certificates count as well
+ * (verified with apache2 2.4.71: two vhosts with their own certificates are a 421, two inheriting the main server's
+ * one are not), as do protocols, client verification, CA and ciphers.
  */
 export function tlsCompatible(a: TlsSite, b: TlsSite): boolean {
   if (a === b) return true;
   return (
     a.engine === b.engine &&
+    same(a.certificateFiles, b.certificateFiles) &&
+    same(a.keyFiles, b.keyFiles) &&
+    a.chainFile === b.chainFile &&
     same(a.protocols, b.protocols) &&
     a.verifyClient === b.verifyClient &&
     a.verifyDepth === b.verifyDepth &&

@@ -116,6 +116,11 @@ const VERIFY_ERROR_TEXT = new Map<string, string>([
   ['CERT_REJECTED', 'certificate rejected'],
 ]);
 
+/** SSL_*_A_KEY: the public key's algorithm as OpenSSL names it (OBJ_nid2ln). */
+const KEY_ALGORITHMS = new Map<string, string>([
+  ['rsa', 'rsaEncryption'], ['rsa-pss', 'rsassaPss'], ['dsa', 'dsaEncryption'], ['ec', 'id-ecPublicKey'], ['ed25519', 'ED25519'], ['ed448', 'ED448'],
+]);
+
 const PEM = (raw: Buffer): string => `-----BEGIN CERTIFICATE-----\n${raw.toString('base64').replace(/.{64}/g, '$&\n').replace(/\n?$/, '\n')}-----END CERTIFICATE-----\n`;
 
 /** The certificate variables of one side: SSL_CLIENT_* (the peer) or SSL_SERVER_* (our own). */
@@ -137,6 +142,10 @@ function certVars(prefix: 'SSL_CLIENT_' | 'SSL_SERVER_', get: (s: TLSSocket) => 
   });
   m.set(`${prefix}V_START`, (s) => get(s)?.valid_from);
   m.set(`${prefix}V_END`, (s) => get(s)?.valid_to);
+  m.set(`${prefix}A_KEY`, (s) => {
+    const type = x(s)?.publicKey.asymmetricKeyType;
+    return type && (KEY_ALGORITHMS.get(type) ?? type);
+  });
   m.set(`${prefix}CERT`, (s) => {
     const c = get(s);
     return c && PEM(c.raw);
@@ -162,7 +171,9 @@ const TABLE = new Map<string, Lookup>([
     const n = (s as TLSSocket & { servername?: string | false }).servername;
     return typeof n === 'string' ? n : undefined;
   }],
-  ['SSL_SECURE_RENEG', () => 'false'], // TLS 1.3, or renegotiation disabled
+  // RFC 5746 support, which every current client announces (httpd says "true" over TLS 1.3 as well); Node has no
+  // call for SSL_get_secure_renegotiation_support.
+  ['SSL_SECURE_RENEG', () => 'true'],
   ['SSL_COMPRESS_METHOD', () => 'NULL'],
   ['SSL_VERSION_INTERFACE', () => 'tsproxyd'],
   ['SSL_VERSION_LIBRARY', () => `OpenSSL/${process.versions.openssl}`],
@@ -176,12 +187,31 @@ const TABLE = new Map<string, Lookup>([
   ...certVars('SSL_SERVER_', own),
 ]);
 
+/** The DN attribute names mod_ssl's StdEnvVars exports (ssl_var_lookup_ssl_cert_dn_rec with `extract` set: not SP). */
+export const EXPORTED_DN_ATTRIBUTES: readonly string[] = [...DN_ATTRIBUTES.keys()].filter((k) => k !== 'SP');
+
+/** SSL_SERVER_SAN_DNS_0, SSL_CLIENT_SAN_Email_1: one subjectAltName entry of a type (ssl_var_lookup_ssl_cert_san). */
+const SAN = /^SSL_(CLIENT|SERVER)_SAN_(DNS|Email)_(\d+)$/;
+const SAN_PREFIX = { DNS: 'DNS:', Email: 'email:' } as const;
+
+function sanEntry(c: X509Certificate, type: 'DNS' | 'Email', index: number): string | undefined {
+  const prefix = SAN_PREFIX[type];
+  const entries = (c.subjectAltName ?? '').split(', ').filter((e) => e.startsWith(prefix));
+  const v = entries[index];
+  return v === undefined ? undefined : utf8Bytes(v.slice(prefix.length));
+}
+
 /** SSL_CLIENT_S_DN_CN, SSL_SERVER_I_DN_O, SSL_CLIENT_S_DN_OU_1, …_RAW: one attribute of a DN. */
 const DN_PART = /^SSL_(CLIENT|SERVER)_([SI])_DN_([A-Za-z]+)(?:_(\d+))?(?:_RAW)?$/;
 
 export function sslVariable(socket: TLSSocket, name: string): string | undefined {
   const f = TABLE.get(name);
   if (f !== undefined) return f(socket);
+  const san = SAN.exec(name);
+  if (san !== null) {
+    const c = x509(san[1] === 'CLIENT' ? peer(socket) : own(socket));
+    return c && sanEntry(c, san[2] as 'DNS' | 'Email', Number(san[3]));
+  }
   const m = DN_PART.exec(name);
   if (m === null) return undefined;
   const c = x509(m[1] === 'CLIENT' ? peer(socket) : own(socket));

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { createPrivateKey } from 'node:crypto';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import tls from 'node:tls';
 import { WebSocket, WebSocketServer } from 'ws';
@@ -161,10 +161,9 @@ ServerName main.test
     assert.match(r.body, /X-Forwarded-Host=a\.test/);
   });
 
-  test('SNI and Host naming vhosts with the same TLS settings: served by the Host vhost (httpd ssl_server_compatible)', async () => {
-    const r = await request(port, { sni: 'a.test', host: 'b.test', path: '/x' });
-    assert.equal(r.status, 200);
-    assert.match(r.body, /^\/b\/x\n/);
+  test('SNI and Host naming vhosts with different certificates: 421 (httpd 2.4.64+ ssl_server_compatible counts them)', async () => {
+    assert.equal((await request(port, { sni: 'a.test', host: 'b.test', path: '/x' })).status, 421);
+    assert.equal((await request(port, { host: 'c.test', path: '/x' })).status, 421); // no SNI: the address default's
   });
 
   test('SNI and Host naming vhosts with different TLS settings: 421 Misdirected Request', async () => {
@@ -214,11 +213,28 @@ ServerName main.test
     ws.close();
   });
 
-  test('TLS sessions are resumed', async () => {
+  test('TLS sessions are resumed, by the virtual host that made them only', async () => {
     const first = await request(port, { sni: 'b.test', host: 'b.test', path: '/x' });
     assert.ok(first.session, 'a session ticket was issued');
     const second = await request(port, { sni: 'b.test', host: 'b.test', path: '/x', session: first.session! });
     assert.equal(second.resumed, true);
+    const elsewhere = await request(port, { sni: 'a.test', host: 'a.test', path: '/x', session: first.session! });
+    assert.equal(elsewhere.resumed, false);
+    assert.equal(elsewhere.cn, 'a.test');
+  });
+
+  test("plain HTTP on the TLS port: mod_ssl's 400 page in plain text, and the connection closed", async () => {
+    const answer = await new Promise<string>((resolve, reject) => {
+      const s = net.connect(port, '127.0.0.1', () => s.write('GET /x HTTP/1.1\r\nHost: a.test\r\n\r\n'));
+      let data = '';
+      s.setEncoding('latin1');
+      s.on('data', (d: string) => (data += d));
+      s.on('error', reject);
+      s.on('close', () => resolve(data));
+    });
+    assert.match(answer, /^HTTP\/1\.1 400 Bad Request\r\n/);
+    assert.match(answer, /\r\nConnection: close\r\n/);
+    assert.match(answer, /You're speaking plain HTTP to an SSL-enabled server port\.<br \/>\n Instead use the HTTPS scheme/);
   });
 });
 
