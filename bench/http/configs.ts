@@ -3,7 +3,7 @@
 // What "equivalent" means here: one listener on 127.0.0.1, every path forwarded to the same backend over HTTP/1.1
 // with a keep-alive pool to it, client keep-alive on with no cap on requests per connection, no access log,
 // request bodies streamed (not spooled to disk), each server's stock process model otherwise:
-//   tsproxyd     the same httpd.conf body as apache2 (proxy-common.conf), one Node.js process
+//   tsproxyd     the same httpd.conf body as apache2 (proxy-common.conf), a worker process per core (WorkerProcesses default)
 //   apache2      + Debian's stock mpm_event settings (2 processes x 25 threads to start), mod_proxy_http's default
 //                connection reuse (a pool per child process)
 //   nginx        worker_processes auto (one per core, Debian's default), upstream keepalive 64 with

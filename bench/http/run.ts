@@ -353,8 +353,8 @@ function singleProcessNote(all: readonly Measurement[]): string | undefined {
 async function profileTsproxyd(wrk: string, conf: string, port: number, scratch: string): Promise<{ summary?: ProfileSummary; file?: string; error?: string }> {
   const dir = join(scratch, 'prof');
   mkdirSync(dir, { recursive: true });
-  // As a person would run it: node --cpu-prof dist/src/cli/main.js -f CONF, from a directory the profile lands in.
-  const child = start('tsproxyd-prof', process.execPath, ['--cpu-prof', CLI, '-f', conf], scratch, dir);
+  // One process (-X), so that the profile holds the request path: node --cpu-prof dist/src/cli/main.js -X -f CONF.
+  const child = start('tsproxyd-prof', process.execPath, ['--cpu-prof', CLI, '-X', '-f', conf], scratch, dir);
   const notReady = await waitReady(child, port);
   if (notReady) {
     await stop(child, 'SIGKILL');
@@ -535,7 +535,7 @@ async function main(): Promise<number> {
       ratios: rs,
       goals: gs,
       reference: REFERENCE,
-      ...(prof?.summary ? { profile: { command: 'node --cpu-prof dist/src/cli/main.js -f tsproxyd.conf, small keep-alive GET load, stopped with SIGINT', ...prof.summary } } : {}),
+      ...(prof?.summary ? { profile: { command: 'node --cpu-prof dist/src/cli/main.js -X -f tsproxyd.conf, small keep-alive GET load, stopped with SIGINT', ...prof.summary } } : {}),
     };
 
     const md: string[] = [
@@ -562,7 +562,7 @@ async function main(): Promise<number> {
       md.push(
         '## Profile: tsproxyd under small keep-alive GETs',
         '',
-        `\`node --cpu-prof dist/src/cli/main.js -f tsproxyd.conf\` under \`${wrkCommand(SCENARIOS[0]!, DURATION)}\` (after ${WARMUP} s warm-up, both in the profile), stopped with SIGINT; ` +
+        `\`node --cpu-prof dist/src/cli/main.js -X -f tsproxyd.conf\` under \`${wrkCommand(SCENARIOS[0]!, DURATION)}\` (after ${WARMUP} s warm-up, both in the profile), stopped with SIGINT; ` +
           `${p.busyMs} ms busy of ${p.sampledMs} ms sampled. Percentages are of busy (non-idle) time. The profile itself: bench/results/${PROFILE_COPY.split('/').pop()} (Chrome DevTools, Performance tab).`,
         '',
         'V8 samples the JS thread: `writev` and `writeLatin1String` are the socket write system calls (to the client and to the backend) with the kernel\'s loopback TCP work inside them, ' +

@@ -21,7 +21,7 @@
 // Results: printed; written to bench/results/ws.json and test/bench/ws-latest.md. Exit 1 when tsproxyd could not be
 // measured in some scenario (the others are measured all the same).
 import { spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -113,7 +113,9 @@ async function main(): Promise<number> {
       ws: (JSON.parse(readFileSync(join(REPO, 'node_modules', 'ws', 'package.json'), 'utf8')) as { version: string }).version,
     };
 
-    const specs = targetSpecs({ ports, conf, peers, versions, js: JS }).filter((s) => wanted(s.name));
+    const oneProcess = { port: await freePort(), conf: join(conf.dir, 'tsproxyd-1proc.conf') };
+    writeFileSync(oneProcess.conf, `Listen 127.0.0.1:${oneProcess.port}\nInclude ${conf.common}\n`);
+    const specs = targetSpecs({ ports, conf, peers, versions, js: JS, oneProcess }).filter((s) => wanted(s.name));
     const machine = `${cpus().length} x ${cpus()[0]?.model ?? '?'}, ${(totalmem() / 2 ** 30).toFixed(0)} GB; node ${process.version}`;
     const versionLine = [versions.apache2, versions.nginx, versions.haproxy, `http-proxy ${versions.httpProxy}`, `ws ${versions.ws}`].filter(Boolean).join(', ');
     say(

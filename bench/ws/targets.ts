@@ -5,7 +5,7 @@ import type { Peers } from '../http/tools.js';
 import type { ConfigFiles } from '../http/configs.js';
 import { probe, waitListening } from './probe.js';
 
-export type TargetName = 'direct' | 'tcp-pipe' | 'tsproxyd' | 'node-http-proxy' | 'apache2' | 'nginx' | 'haproxy';
+export type TargetName = 'direct' | 'tcp-pipe' | 'tsproxyd' | 'tsproxyd-1proc' | 'node-http-proxy' | 'apache2' | 'nginx' | 'haproxy';
 
 export interface TargetPorts {
   readonly backend: number;
@@ -35,15 +35,19 @@ export interface SpecInputs {
   readonly versions: { apache2?: string; nginx?: string; haproxy?: string; httpProxy: string };
   /** dist/src/cli/main.js, dist/bench/ws/tcp-pipe.js, dist/bench/ws/node-http-proxy.js */
   readonly js: { readonly cli: string; readonly tcpPipe: string; readonly nodeHttpProxy: string };
+  /** tsproxyd in one process (-X) on its own port and file (the same common body): what one process costs. */
+  readonly oneProcess: { readonly port: number; readonly conf: string };
 }
 
 /** Every target that can run here, in report order. */
-export function targetSpecs({ ports, conf, peers, versions, js }: SpecInputs): TargetSpec[] {
+export function targetSpecs({ ports, conf, peers, versions, js, oneProcess }: SpecInputs): TargetSpec[] {
   const node = process.execPath;
   const specs: (TargetSpec | false)[] = [
     { name: 'direct', port: ports.backend, describe: 'the backend itself, no proxy' },
     { name: 'tcp-pipe', port: ports.tcpPipe, cmd: node, args: [js.tcpPipe, String(ports.tcpPipe), String(ports.backend)], describe: 'net.createServer piping each connection to the backend (bench/ws/tcp-pipe.ts)' },
-    { name: 'tsproxyd', port: ports.tsproxyd, cmd: node, args: [js.cli, '-X', '-f', conf.tsproxyd], describe: `node dist/src/cli/main.js -X -f tsproxyd.conf (ProxyPass /ws ws://…/ws)` },
+    // As users run it: one worker process per core (WorkerProcesses' default), like apache2's and nginx's processes.
+    { name: 'tsproxyd', port: ports.tsproxyd, cmd: node, args: [js.cli, '-f', conf.tsproxyd], describe: `node dist/src/cli/main.js -f tsproxyd.conf (ProxyPass /ws ws://…/ws; a worker process per core)` },
+    { name: 'tsproxyd-1proc', port: oneProcess.port, cmd: node, args: [js.cli, '-X', '-f', oneProcess.conf], describe: 'node dist/src/cli/main.js -X -f tsproxyd-1proc.conf (the same, one process)' },
     {
       name: 'node-http-proxy',
       port: ports.nodeHttpProxy,
