@@ -69,6 +69,20 @@ function exchangeView(d: ForwardDecision, backend: Backend, path: string, settin
   return { kind: 'forward', backend, path, settings, from: d.from, host: d.host, upgrade, balancer: d.balancer, env: d.env, log: d.log };
 }
 
+/**
+ * Gives a balancer member back when the request (or its tunnel) is over, with the bytes it moved. Made outside the
+ * Exchange: a tunnel's socket keeps this listener for its life, and it must keep neither the exchange nor the
+ * response alive (an upgrade refused with an HTTP answer still has its response when the socket closes).
+ */
+function leaseEnd(lease: BalancerLease<WorkerTarget>, res: WeakRef<ServerResponse>, sock: Socket): () => void {
+  const [read0, written0] = [sock.bytesRead, sock.bytesWritten];
+  return () => {
+    const r = res.deref();
+    if (r?.headersSent === true) lease.answered(r.statusCode, Date.now());
+    lease.release(sock.bytesRead - read0, sock.bytesWritten - written0);
+  };
+}
+
 const opsWithEnv = (o: HeaderOpContext, env: ReadonlyMap<string, string>): HeaderOpContext => opsWith(env, o.requestTimeUs, o.startedAt, o.requestHeaders, o.ssl);
 
 export interface ForwardContext {
@@ -159,11 +173,7 @@ class Exchange implements ForwardHandle {
     else this.unavailable = first.log ?? 'no usable member';
     const { req, res, opts } = this;
     const sock = opts.upgrade?.socket ?? req.socket;
-    const [read0, written0] = [sock.bytesRead, sock.bytesWritten];
-    const end = (): void => {
-      if (res.headersSent) lease.answered(res.statusCode, Date.now());
-      lease.release(sock.bytesRead - read0, sock.bytesWritten - written0);
-    };
+    const end = leaseEnd(lease, new WeakRef(res), sock);
     // A client already gone has no 'close' to come: give the member back now (bybusyness counts in-flight requests).
     if (sock.destroyed || res.closed) queueMicrotask(end);
     else if (opts.upgrade !== undefined) opts.upgrade.socket.once('close', end);

@@ -218,6 +218,20 @@ export function createProxyServer(opts: ProxyServerOptions): ProxyServer {
     },
   };
 
+  /**
+   * The end of a request, once. Made outside handle(): a closure made inside it would keep handle's whole scope
+   * (the request, the response, the exchange) alive from an open tunnel's socket, ~7 KiB per idle tunnel.
+   */
+  function doneOnce(g: Generation, t0: number): () => void {
+    let done = false;
+    return () => {
+      if (done) return;
+      done = true;
+      stats.requestDone(t0);
+      requestDone(g);
+    };
+  }
+
   function handle(req: IncomingMessage, res: ServerResponse, expectContinue: boolean, upgrade?: { socket: Socket; head: Buffer }): void {
     const tls = overTls(req.socket);
     req.on('error', () => undefined);
@@ -231,13 +245,7 @@ export function createProxyServer(opts: ProxyServerOptions): ProxyServer {
     const t0 = performance.now();
     // Done when the response closes; a tunnel's ServerResponse is detached from its socket at the 101 and never
     // closes, so an upgrade is done when its socket closes (its generation's logs stay open for its log line).
-    let done = false;
-    const finished = (): void => {
-      if (done) return;
-      done = true;
-      stats.requestDone(t0);
-      requestDone(g);
-    };
+    const finished = doneOnce(g, t0);
     res.once('close', finished);
     if (upgrade) upgrade.socket.once('close', finished);
     if (stopping) res.shouldKeepAlive = false;
