@@ -337,14 +337,14 @@ function goals(all: readonly Measurement[]): Goal[] {
   return out;
 }
 
-/** tsproxyd runs one JS thread: its req/s cannot pass 1 s / its CPU per request (the CPU % column shows how close). */
+/** What one of tsproxyd's processes can do: each worker is one JS thread, so per core its req/s cannot pass 1 s / its CPU per request. */
 function singleProcessNote(all: readonly Measurement[]): string | undefined {
   const ts = all.find((m) => m.scenario === 'small-ka' && m.target === 'tsproxyd' && m.ok);
   if (ts?.cpuUsPerReq === undefined) return undefined;
   const ap = all.find((m) => m.scenario === 'small-ka' && m.target === 'apache2' && m.ok);
   return (
-    `tsproxyd is one process: at ${ts.cpuUsPerReq.toFixed(1)} µs/request its ceiling is ~${fmtInt(1e6 / ts.cpuUsPerReq)} req/s on one core (it used ${ts.cpuUtilPct}% here)` +
-    (ap?.rps ? `; matching apache2's ${fmtInt(ap.rps)} req/s on one core needs <= ${(1e6 / ap.rps).toFixed(0)} µs/request` : '')
+    `tsproxyd ran ${ts.processes ?? '?'} processes (a worker per core and the primary): at ${ts.cpuUsPerReq.toFixed(1)} µs/request one worker's ceiling is ~${fmtInt(1e6 / ts.cpuUsPerReq)} req/s on one core (all of them used ${ts.cpuUtilPct}% here)` +
+    (ap?.rps ? `; apache2's ${fmtInt(ap.rps)} req/s on one core would need <= ${(1e6 / ap.rps).toFixed(0)} µs/request` : '')
   );
 }
 
