@@ -15,7 +15,7 @@ import type { ConfigModel, DirScope, ServerScope } from '../config/types.js';
 import { parseAddrPort } from '../modules/core/listen.js';
 import type { CoreDirConf, CoreServerConf } from '../modules/core/types.js';
 import type { HeaderOp, HeadersConf } from '../modules/headers/directives.js';
-import { parseTargetUrl } from '../modules/proxy/target-url.js';
+import { parseTargetUrl, type TargetUrl } from '../modules/proxy/target-url.js';
 import type { BalancerDef, ProxyDirConf, ProxyRoute, ProxyServerConf } from '../modules/proxy/types.js';
 import type { WorkerParams } from '../modules/proxy/worker-params.js';
 import type { WstunnelConf } from '../modules/proxy/submodules.js';
@@ -63,14 +63,23 @@ export function makeBackend(scheme: Backend['scheme'], host: string, port: numbe
 /** A URL as workers are compared: lower-case scheme and host, explicit port, then the path as written. */
 export function normalWorkerUrl(raw: string): string | undefined {
   const t = parseTargetUrl(raw, '');
-  if (!t.ok || t.value.scheme === 'balancer') return undefined;
-  const port = t.value.port ?? DEFAULT_PORT[t.value.scheme]!;
-  return backendKey(t.value.scheme, t.value.host, port) + t.value.path;
+  return t.ok ? normalTargetUrl(t.value) : undefined;
+}
+
+/** normalWorkerUrl() of a URL already parsed, without its query (undefined for balancer://). */
+export function normalTargetUrl(t: TargetUrl): string | undefined {
+  if (t.scheme === 'balancer') return undefined;
+  const q = t.path.indexOf('?');
+  return backendKey(t.scheme, t.host, t.port ?? DEFAULT_PORT[t.scheme]!) + (q < 0 ? t.path : t.path.slice(0, q));
 }
 
 /** ProxySet params for a worker URL (the longest ProxySet URL that is a prefix of it), under the line's own params. */
 export function paramsFor(url: string, line: Readonly<WorkerParams>, sets: ServerRouting['workerParams']): Readonly<WorkerParams> {
-  const norm = normalWorkerUrl(url);
+  return sets.length === 0 ? line : paramsForNormal(normalWorkerUrl(url), line, sets);
+}
+
+/** paramsFor() of a URL already in normalWorkerUrl() form. */
+export function paramsForNormal(norm: string | undefined, line: Readonly<WorkerParams>, sets: ServerRouting['workerParams']): Readonly<WorkerParams> {
   let best: (typeof sets)[number] | undefined;
   if (norm !== undefined) {
     for (const s of sets) if (norm.startsWith(s.url) && (best === undefined || s.url.length >= best.url.length)) best = s;

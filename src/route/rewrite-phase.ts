@@ -41,9 +41,12 @@ export type RewriteStep =
 /** A Decision with the rewrite phase's environment and log lines. */
 export function withEffects(d: Decision, o: RewriteEffects | undefined): Decision {
   if (o === undefined || (o.env.size === 0 && o.log.length === 0)) return d;
-  // One spread, no temporary objects: this runs for every request a rewrite phase saw.
-  if (o.log.length === 0) return { ...d, env: o.env };
-  return o.env.size > 0 ? { ...d, env: o.env, log: o.log } : { ...d, log: o.log };
+  // Set on the decision itself: route() makes its decisions per request and never shares one, and this runs for
+  // every request a rewrite phase saw (a spread copy of the decision was ~0.5 µs of it).
+  const w = d as { env?: ReadonlyMap<string, string>; log?: readonly string[] };
+  if (o.env.size > 0) w.env = o.env;
+  if (o.log.length > 0) w.log = o.log;
+  return d;
 }
 
 /**

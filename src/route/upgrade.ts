@@ -19,6 +19,11 @@ export const isWsScheme = (scheme: string): boolean => scheme === 'ws' || scheme
 
 /** The protocol names a client's Upgrade offers ("foo/2, Bar" → ["foo", "bar"]), lower-case, versions dropped. */
 export function offeredProtocols(value: string): string[] {
+  // The common case, one name without a version ("websocket"): no split.
+  if (!value.includes(',') && !value.includes('/')) {
+    const name = value.trim().toLowerCase();
+    return name === '' ? [] : [name];
+  }
   const out: string[] = [];
   for (const part of value.split(',')) {
     const name = part.trim().split('/')[0]!.trim().toLowerCase();
@@ -34,7 +39,11 @@ export function offeredProtocols(value: string): string[] {
  * allowed: "foo/2" for upgrade=foo, as httpd also accepts).
  */
 export function canUpgrade(accepted: readonly string[] | undefined, wsUrl: boolean, value: string): boolean {
-  const offered = offeredProtocols(value);
+  return canUpgradeOffered(accepted, wsUrl, value, offeredProtocols(value));
+}
+
+/** canUpgrade() with the offered protocols already split. */
+function canUpgradeOffered(accepted: readonly string[] | undefined, wsUrl: boolean, value: string, offered: readonly string[]): boolean {
   if (offered.length === 0) return false;
   if (accepted !== undefined) return accepted[0] === '*' || offered.some((o) => accepted.some((p) => p.toLowerCase() === o));
   // ws(s):// without upgrade=: httpd compares the whole value with "WebSocket" (no list, no version).
@@ -59,6 +68,7 @@ export function decideUpgrade(backend: Backend, value: string | undefined, wsFal
     return { kind: 'upgrade', plan: { protocol: legacyProtocol(accepted), requested: value, legacy: true } };
   }
   if (value === undefined || (accepted === undefined && !ws)) return PLAIN;
-  if (offeredProtocols(value).includes('h2c') || !canUpgrade(accepted, ws, value)) return PLAIN;
+  const offered = offeredProtocols(value);
+  if (offered.includes('h2c') || !canUpgradeOffered(accepted, ws, value, offered)) return PLAIN;
   return { kind: 'upgrade', plan: { protocol: value, requested: value, legacy: false } };
 }

@@ -4,7 +4,7 @@
 import type { Loc } from '../../grammar/ast.js';
 import type { WorkerParams } from '../modules/proxy/worker-params.js';
 import { parseTargetUrl } from '../modules/proxy/target-url.js';
-import { makeBackend, normalWorkerUrl, paramsFor } from './compile.js';
+import { makeBackend, normalTargetUrl, normalWorkerUrl, paramsForNormal } from './compile.js';
 import { respond, type ForwardRoute } from './forward-url.js';
 import type { CompiledRule, ServerRouting } from './routing.js';
 import type { Backend, Decision, ProxySettings } from './types.js';
@@ -35,6 +35,7 @@ function workerIndex(routing: ServerRouting): readonly WorkerEntry[] {
 }
 
 const DEFAULT_WORKER: Readonly<WorkerParams> = Object.freeze({ disableReuse: true });
+const NO_PARAMS: Readonly<WorkerParams> = Object.freeze({});
 
 /** mod_proxy's default reverse worker for a URL no worker is defined for: its own pool key, no reuse. */
 function defaultWorker(b: Backend): Backend {
@@ -59,11 +60,10 @@ export function workerRoute(routing: ServerRouting, url: string, from: Loc, sett
     if (balancer === undefined) return respond(500, `no balancer named balancer://${target.host}`, settings, from);
     return { route: { target, params: {} }, backend: undefined, balancer, loc: from };
   }
-  const q = url.indexOf('?');
-  const norm = normalWorkerUrl(q < 0 ? url : url.slice(0, q));
+  const norm = normalTargetUrl(target);
   const hit = norm === undefined ? undefined : workerIndex(routing).find((w) => norm.startsWith(w.name));
   if (hit !== undefined) return { route: { target, params: hit.rule.route.params }, backend: hit.rule.backend, balancer: undefined, loc: from, forUrl: true };
-  const set = paramsFor(url, {}, routing.workerParams);
+  const set = routing.workerParams.length === 0 ? NO_PARAMS : paramsForNormal(norm, NO_PARAMS, routing.workerParams);
   const backend =
     Object.keys(set).length > 0
       ? makeBackend(target.scheme, target.host, target.port, set)
