@@ -29,6 +29,14 @@ export async function serve(model: ConfigModel, loadOptions: LoadOptions): Promi
   }
   current = first;
   const server = createProxyServer(current.options);
+  // Reload signals are caught from the start: a SIGHUP before a handler exists would kill the process (systemd's
+  // reload right after start). One that comes before the server listens is served once it does.
+  let earlyReload: string | undefined;
+  let requestReload: (why: string) => void = (why) => void (earlyReload = why);
+  const onHup = () => requestReload('SIGHUP');
+  const onUsr1 = () => requestReload('SIGUSR1');
+  process.on('SIGHUP', onHup);
+  process.on('SIGUSR1', onUsr1);
   let addrs;
   try {
     addrs = await server.listen();
@@ -37,6 +45,8 @@ export async function serve(model: ConfigModel, loadOptions: LoadOptions): Promi
     const where = e.address !== undefined ? `${e.address}:${e.port ?? ''}` : '';
     process.stderr.write(`tsproxyd: ${e.code === 'EADDRINUSE' ? `could not bind to address ${where}: Address already in use` : e.message}\n`);
     process.stderr.write('tsproxyd: no listening sockets available, shutting down\n');
+    process.off('SIGHUP', onHup);
+    process.off('SIGUSR1', onUsr1);
     await server.close();
     await stopConfiguration(current);
     return 1;
@@ -91,7 +101,7 @@ export async function serve(model: ConfigModel, loadOptions: LoadOptions): Promi
     }
     await retireConfiguration(old);
   };
-  const requestReload = (why: string): void => {
+  requestReload = (why: string): void => {
     if (reloading !== undefined) {
       again = true;
       return;
@@ -104,10 +114,7 @@ export async function serve(model: ConfigModel, loadOptions: LoadOptions): Promi
       reloading = undefined;
     })();
   };
-  const onHup = () => requestReload('SIGHUP');
-  const onUsr1 = () => requestReload('SIGUSR1');
-  process.on('SIGHUP', onHup);
-  process.on('SIGUSR1', onUsr1);
+  if (earlyReload !== undefined) requestReload(earlyReload);
 
   // A worker stops when its primary says so: Ctrl-C reaches the whole process group, and the primary passes it on.
   const ignoreInt = () => undefined;

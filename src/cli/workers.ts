@@ -35,7 +35,15 @@ export async function servePrimary(model: ConfigModel, loadOptions: LoadOptions,
   const deaths: number[] = [];
   let failed = false;
   const listening = new WeakSet<Worker>();
-  cluster.on('listening', (w) => listening.add(w));
+  // A reload signal for a worker still starting waits until it listens: before its handlers are installed a SIGHUP
+  // would kill it (and a worker that dies before listening stops the server).
+  const reloadLater = new Map<Worker, NodeJS.Signals>();
+  cluster.on('listening', (w) => {
+    listening.add(w);
+    const signal = reloadLater.get(w);
+    reloadLater.delete(w);
+    if (signal !== undefined && !w.isDead()) w.process.kill(signal);
+  });
 
   const fork = (): Worker => {
     const w = cluster.fork({ TSPROXYD_WORKER: '1' });
@@ -74,7 +82,10 @@ export async function servePrimary(model: ConfigModel, loadOptions: LoadOptions,
       say(`[core:error] ${signal}: reload refused: the configuration has ${result.errors} error${result.errors > 1 ? 's' : ''} (see tsproxyd -t -f ${loadOptions.file}); still serving the previous configuration`);
       return;
     }
-    for (const w of workers()) w.process.kill(signal);
+    for (const w of workers()) {
+      if (listening.has(w)) w.process.kill(signal);
+      else reloadLater.set(w, signal);
+    }
     const next = pidOf(result.model);
     if (next !== pidFile) {
       if (pidFile !== undefined) removePidFile(pidFile);

@@ -74,12 +74,39 @@ describe('conf/tsproxyd.service', () => {
     await new Promise<void>((r) => backend.listen(0, '127.0.0.1', r));
     backendPort = (backend.address() as AddressInfo).port;
     port = await freePort();
-    conf = dir.write('httpd.conf', `Listen 127.0.0.1:${port}\nServerName localhost\nProxyPass /a/ http://127.0.0.1:${backendPort}/a/\n`);
+    conf = dir.write('httpd.conf', `Listen 127.0.0.1:${port}\nServerName localhost\nWorkerProcesses 2\nProxyPass /a/ http://127.0.0.1:${backendPort}/a/\n`);
   });
 
   after(() => {
     backend?.close();
     dir?.remove();
+  });
+
+  test('a reload right after start (systemctl start, then reload) does not kill it', async () => {
+    dir.write('httpd.conf', `Listen 127.0.0.1:${port}\nServerName localhost\nWorkerProcesses 2\nProxyPass /a/ http://127.0.0.1:${backendPort}/a/\n`);
+    const [cmd, ...args] = argv('ExecStart');
+    const child = spawn(cmd!, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
+    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+    try {
+      // SIGHUPs while the workers start and while they listen: none may kill anything. (Node's own start-up, the
+      // first ~50 ms, cannot catch a signal: systemd's reload comes after ExecStart's process is running.)
+      await sleep(400);
+      for (let i = 0; i < 20; i++) {
+        if (child.exitCode !== null) break;
+        child.kill('SIGHUP');
+        await sleep(20);
+      }
+      for (let i = 0; i < 200 && (output.match(/listening on/g) ?? []).length < 2; i++) await sleep(25);
+      await sleep(300);
+      assert.deepEqual([child.exitCode, child.signalCode], [null, null], output);
+      assert.deepEqual(await get(port, '/a/x'), { status: 200, body: 'backend /a/x' });
+      child.kill('SIGTERM');
+      assert.equal(await exited, 0, output);
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
   });
 
   test('the unit runs tsproxyd in the foreground, reloads on its ExecReload signal and stops gracefully', async () => {
@@ -100,15 +127,16 @@ describe('conf/tsproxyd.service', () => {
     child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
     const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
     try {
-      for (let i = 0; i < 200 && !/listening on/.test(output); i++) await sleep(25);
+      const count = (re: RegExp) => (output.match(re) ?? []).length;
+      for (let i = 0; i < 200 && count(/listening on/g) < 2; i++) await sleep(25);
       assert.match(output, /listening on 127\.0\.0\.1:/);
       assert.deepEqual(await get(port, '/a/x'), { status: 200, body: 'backend /a/x' });
       assert.equal((await get(port, '/b/x')).status, 404);
 
       // systemctl reload: the new file's routes are served...
-      dir.write('httpd.conf', `Listen 127.0.0.1:${port}\nServerName localhost\nProxyPass /b/ http://127.0.0.1:${backendPort}/b/\n`);
+      dir.write('httpd.conf', `Listen 127.0.0.1:${port}\nServerName localhost\nWorkerProcesses 2\nProxyPass /b/ http://127.0.0.1:${backendPort}/b/\n`);
       child.kill('SIGHUP');
-      for (let i = 0; i < 200 && (await get(port, '/b/x')).status !== 200; i++) await sleep(25);
+      for (let i = 0; i < 200 && count(/reloaded: listening on/g) < 2; i++) await sleep(25); // both workers
       assert.deepEqual(await get(port, '/b/x'), { status: 200, body: 'backend /b/x' });
       // ...and a broken one is refused while the previous configuration keeps serving.
       dir.write('httpd.conf', `Listen 127.0.0.1:${port}\nProxyPasss / http://127.0.0.1:${backendPort}/\n`);
@@ -122,6 +150,9 @@ describe('conf/tsproxyd.service', () => {
       child.kill('SIGTERM');
       assert.equal(await exited, 0);
       assert.ok(Date.now() - t0 < stopSec * 1000);
+    } catch (err) {
+      (err as Error).message += `\n--- tsproxyd's output:\n${output}`;
+      throw err;
     } finally {
       if (child.exitCode === null) child.kill('SIGKILL');
     }
