@@ -68,6 +68,16 @@ describe('conf/tsproxyd.service', () => {
       .split(/\s+/)
       .map((w) => w.replace(/^\/usr\/bin\/node$/, process.execPath).replace(/^\/opt\/tsproxyd\//, `${REPO}/`).replace(/^\/etc\/tsproxyd\/httpd\.conf$/, conf));
 
+  /** ExecStart as systemd runs it; `stderr()` is what it wrote so far. */
+  const startUnit = () => {
+    const [cmd, ...args] = argv('ExecStart');
+    const child = spawn(cmd!, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let text = '';
+    child.stderr!.on('data', (d: Buffer) => (text += d.toString()));
+    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+    return { child, exited, stderr: () => text };
+  };
+
   before(async () => {
     dir = makeConfDir();
     backend = http.createServer((req, res) => res.end(`backend ${req.url}`));
@@ -84,11 +94,7 @@ describe('conf/tsproxyd.service', () => {
 
   test('a reload right after start (systemctl start, then reload) does not kill it', async () => {
     dir.write('httpd.conf', `Listen 127.0.0.1:${port}\nServerName localhost\nWorkerProcesses 2\nProxyPass /a/ http://127.0.0.1:${backendPort}/a/\n`);
-    const [cmd, ...args] = argv('ExecStart');
-    const child = spawn(cmd!, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
-    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+    const { child, exited, stderr } = startUnit();
     try {
       // SIGHUPs while the workers start and while they listen: none may kill anything. (Node's own start-up, the
       // first ~50 ms, cannot catch a signal: systemd's reload comes after ExecStart's process is running.)
@@ -98,12 +104,12 @@ describe('conf/tsproxyd.service', () => {
         child.kill('SIGHUP');
         await sleep(20);
       }
-      for (let i = 0; i < 200 && (output.match(/listening on/g) ?? []).length < 2; i++) await sleep(25);
+      for (let i = 0; i < 200 && (stderr().match(/listening on/g) ?? []).length < 2; i++) await sleep(25);
       await sleep(300);
-      assert.deepEqual([child.exitCode, child.signalCode], [null, null], output);
+      assert.deepEqual([child.exitCode, child.signalCode], [null, null], stderr());
       assert.deepEqual(await get(port, '/a/x'), { status: 200, body: 'backend /a/x' });
       child.kill('SIGTERM');
-      assert.equal(await exited, 0, output);
+      assert.equal(await exited, 0, stderr());
     } finally {
       if (child.exitCode === null) child.kill('SIGKILL');
     }
@@ -121,15 +127,11 @@ describe('conf/tsproxyd.service', () => {
     assert.equal(check.status, 0, check.stderr);
     assert.match(check.stdout + check.stderr, /Syntax OK/);
 
-    const [cmd, ...args] = argv('ExecStart');
-    const child = spawn(cmd!, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
-    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+    const { child, exited, stderr } = startUnit();
     try {
-      const count = (re: RegExp) => (output.match(re) ?? []).length;
+      const count = (re: RegExp) => (stderr().match(re) ?? []).length;
       for (let i = 0; i < 200 && count(/listening on/g) < 2; i++) await sleep(25);
-      assert.match(output, /listening on 127\.0\.0\.1:/);
+      assert.match(stderr(), /listening on 127\.0\.0\.1:/);
       assert.deepEqual(await get(port, '/a/x'), { status: 200, body: 'backend /a/x' });
       assert.equal((await get(port, '/b/x')).status, 404);
 
@@ -141,8 +143,8 @@ describe('conf/tsproxyd.service', () => {
       // ...and a broken one is refused while the previous configuration keeps serving.
       dir.write('httpd.conf', `Listen 127.0.0.1:${port}\nProxyPasss / http://127.0.0.1:${backendPort}/\n`);
       child.kill('SIGHUP');
-      for (let i = 0; i < 200 && !/reload refused/.test(output); i++) await sleep(25);
-      assert.match(output, /reload refused/);
+      for (let i = 0; i < 200 && !/reload refused/.test(stderr()); i++) await sleep(25);
+      assert.match(stderr(), /reload refused/);
       assert.deepEqual(await get(port, '/b/y'), { status: 200, body: 'backend /b/y' });
 
       // systemctl stop: SIGTERM, exit 0 well within TimeoutStopSec.
@@ -151,7 +153,7 @@ describe('conf/tsproxyd.service', () => {
       assert.equal(await exited, 0);
       assert.ok(Date.now() - t0 < stopSec * 1000);
     } catch (err) {
-      (err as Error).message += `\n--- tsproxyd's output:\n${output}`;
+      (err as Error).message += `\n--- tsproxyd's stderr:\n${stderr()}`;
       throw err;
     } finally {
       if (child.exitCode === null) child.kill('SIGKILL');
