@@ -10,7 +10,7 @@ import { parseTsproxydErrors } from './harness/tsproxyd.js';
 import { parseResponse } from './harness/raw-client.js';
 import { listenPorts } from './harness/server-process.js';
 import { expandRepeats } from './harness/request-cases.js';
-import { checkExpectation, compareObservations, withoutRepeats, type Observation } from './harness/request-compare.js';
+import { checkExpectation, compareObservations, type Observation } from './harness/request-compare.js';
 import { RecordingBackend } from './harness/backend.js';
 import { sendRaw } from './harness/raw-client.js';
 import { renderExpectation } from './harness/request-cases.js';
@@ -199,10 +199,4 @@ test('upgrade comparison: backend after-head bytes always, tunnel bytes only whe
   const t = obs({ status: 101, backend: [b('x')], after: { back: 'x', closed: false } });
   assert.match(compareObservations(t, obs({ status: 101, backend: [b('x')], after: { back: '', closed: false } }), {}, 'GET', 101).join('\n'), /through the tunnel/);
   assert.deepEqual(checkExpectation(t, { status: 101, after: { back: 'x' }, backend: [{ afterHead: 'x' }] }), []);
-});
-
-test("withoutRepeats: apache2's back-to-back repeat of one backend request counts once, different ones stay", () => {
-  const get = (target: string) => ({ method: 'GET', target, httpVersion: '1.1', headers: [['Host', 'b']] as [string, string][], body: '', trailers: [], complete: true });
-  assert.deepEqual(withoutRepeats(obs({ backend: [get('/x'), get('/x')] })).backend, [get('/x')]);
-  assert.deepEqual(withoutRepeats(obs({ backend: [get('/x'), get('/y'), get('/x')] })).backend.map((b) => b.target), ['/x', '/y', '/x']);
 });

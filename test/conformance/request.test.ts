@@ -34,7 +34,7 @@ import {
   type RequestCase,
   type RequestSpec,
 } from './harness/request-cases.js';
-import { checkExpectation, compareObservations, describeObservation, observe, suggestExpectation, withoutRepeats, type Observation } from './harness/request-compare.js';
+import { checkExpectation, compareObservations, describeObservation, observe, suggestExpectation, type Observation } from './harness/request-compare.js';
 import { listenPorts, type ServerProcess } from './harness/server-process.js';
 import { prepareServerRoot, type ServerRoot } from './harness/server-root.js';
 import { TSPROXYD_BUILD_HINT, tsproxydCliExists } from './harness/tsproxyd.js';
@@ -148,8 +148,7 @@ async function runCase(t: TestContext, install: ApacheInstall, c: RequestCase, r
       const render = (s: string): string => root.render(s, `${c.source}/requests.json (${r.name})`);
       const method = requestMethod(requestBytes(r, render));
       const want = renderExpectation(r.expect, render);
-      const seen = 'observations' in a ? a.observations[i] : undefined;
-      const ao = seen !== undefined && r.compare?.apacheRepeats !== undefined ? withoutRepeats(seen) : seen;
+      const ao = 'observations' in a ? a.observations[i] : undefined;
       const apacheProblems = ao ? checkExpectation(ao, want) : [`apache2 did not serve: ${'startError' in a ? a.startError : '?'}`];
       const report: { name: string; apacheAsRecorded: boolean; mismatches: string[]; divergence?: string } = {
         name: `${c.name}/${r.name}`,

@@ -102,12 +102,6 @@ export interface CompareOptions {
   readonly ignoreBackendHeaders?: readonly string[];
   /** Response headers compared even when the proxy generated the response (lower case). */
   readonly responseHeaders?: readonly string[];
-  /**
-   * apache2 sometimes sends this request to the backend twice in a row (seen after a TLS 1.2 renegotiation: 3 runs
-   * in 10 of apache2 alone): the same request repeated back to back in apache2's observation counts once. The reason
-   * goes in the string; tsproxyd's observation is never collapsed.
-   */
-  readonly apacheRepeats?: string;
 }
 
 export interface RequestSpec {

@@ -76,12 +76,6 @@ function checkHeaders(where: string, fields: readonly Field[], want: HeaderExpec
 }
 
 /** Differences between an observation and a (partial) expectation; empty when it holds. */
-/** An observation whose backend requests repeated back to back (same method, target and headers) count once. */
-export function withoutRepeats(o: Observation): Observation {
-  const same = (x: Observation['backend'][number], y: Observation['backend'][number]) => JSON.stringify(x) === JSON.stringify(y);
-  return { ...o, backend: o.backend.filter((b, i) => i === 0 || !same(b, o.backend[i - 1]!)) };
-}
-
 export function checkExpectation(o: Observation, e: Expectation): string[] {
   const out: string[] = [];
   if (o.status !== e.status) out.push(`status: want ${e.status}, got ${o.status || `none (${o.error})`}`);
