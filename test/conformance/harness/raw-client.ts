@@ -292,7 +292,9 @@ export function sendRaw(opts: SendOptions): Promise<RawResponse> {
     };
 
     const timer = setTimeout(() => finish(false, `no complete response within ${opts.timeoutMs ?? 10_000} ms`), opts.timeoutMs ?? 10_000);
-    socket.on(t ? 'secureConnect' : 'connect', () => {
+    // once: a TLS 1.2 renegotiation (a <Location>'s SSLVerifyClient) emits 'secureConnect' again, and the request
+    // must not be sent a second time.
+    socket.once(t ? 'secureConnect' : 'connect', () => {
       if (t && tlsSeen) {
         const s = socket as TLSSocket;
         const leaf = s.getPeerCertificate(true);
